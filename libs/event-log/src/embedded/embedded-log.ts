@@ -1,0 +1,99 @@
+import { EventEmitter } from 'node:events';
+import { UsageError } from '@xp/events';
+import {
+  DEFAULT_PARTITIONS,
+  type EventLog,
+  type LogMessage,
+  type LogRecord,
+  type RecordPosition,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from '../port';
+import { partitionForKey } from '../partitioner';
+import { EmbeddedConsumer } from './embedded-consumer';
+import { LogStore } from './store';
+
+export interface EmbeddedLogOptions {
+  /** The data dir; the log lives in `<dir>/log`. */
+  dir: string;
+  /** Partitions of topics created implicitly by an append (default 4). */
+  defaultPartitions?: number;
+}
+
+/** The default event log: on local disk, no server, safe to share between processes on one machine. */
+export class EmbeddedEventLog implements EventLog {
+  readonly kind = 'embedded' as const;
+  private readonly appends = new EventEmitter();
+  private readonly subscriptions = new Set<Subscription>();
+
+  private constructor(
+    private readonly store: LogStore,
+    private readonly defaultPartitions: number,
+  ) {
+    this.appends.setMaxListeners(0);
+  }
+
+  static open(options: EmbeddedLogOptions): EmbeddedEventLog {
+    return new EmbeddedEventLog(LogStore.open(options.dir), options.defaultPartitions ?? DEFAULT_PARTITIONS);
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    for (const { name, partitions } of topics) await this.store.createTopic(name, partitions);
+  }
+
+  async append(topic: string, messages: LogMessage[]): Promise<RecordPosition[]> {
+    if (messages.length === 0) return [];
+    const positions = await this.store.append(topic, await this.partitionCount(topic), messages);
+    this.appends.emit('append', topic);
+    return positions;
+  }
+
+  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
+    await this.checkPartition(topic, partition);
+    return this.store.read(topic, partition, fromOffset, limit);
+  }
+
+  async endOffsets(topic: string): Promise<number[]> {
+    const partitions = this.store.partitionsOf(topic) ?? 0;
+    return Array.from({ length: partitions }, (_, p) => this.store.endOffset(topic, p));
+  }
+
+  async partitionFor(topic: string, key: string): Promise<number> {
+    return partitionForKey(key, await this.partitionCount(topic));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<number[]> {
+    const partitions = this.store.partitionsOf(topic) ?? 0;
+    return Array.from({ length: partitions }, (_, p) => this.store.committedOffset(groupId, topic, p) ?? 0);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const partitions = await this.partitionCount(options.topic);
+    const consumer = new EmbeddedConsumer(this.store, partitions, options, this.appends, (t, m) => this.append(t, m));
+    const subscription: Subscription = {
+      stop: async () => {
+        this.subscriptions.delete(subscription);
+        await consumer.stop();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.store.close();
+  }
+
+  private async partitionCount(topic: string): Promise<number> {
+    return this.store.partitionsOf(topic) ?? (await this.store.createTopic(topic, this.defaultPartitions));
+  }
+
+  private async checkPartition(topic: string, partition: number): Promise<void> {
+    const partitions = this.store.partitionsOf(topic) ?? 0;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+      throw new UsageError(`topic ${topic} has ${partitions} partition(s); partition ${partition} does not exist`);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { ConflictError, UnavailableError } from '@xp/events';
+import type { LogMessage, LogRecord, RecordPosition } from '../port';
+import { partitionForKey } from '../partitioner';
+
+interface StoredRecord {
+  k: string;
+  v: Buffer;
+  h?: Record<string, string>;
+  t: number;
+}
+
+type RecordKey = [number, number];
+
+/**
+ * The embedded log's storage: one LMDB environment under `<dataDir>/log`, shared safely by several
+ * processes (LMDB serializes writers across processes, readers never block). Each topic is a database
+ * keyed by [partition, offset]; `heads` holds each partition's next offset; `offsets` holds the
+ * committed offsets of consumer groups.
+ */
+export class LogStore {
+  private readonly topicDbs = new Map<string, Database<StoredRecord, RecordKey>>();
+  private readonly meta: Database<{ partitions: number }, string>;
+  private readonly heads: Database<number, [string, number]>;
+  private readonly offsets: Database<number, [string, string, number]>;
+  readonly leases: Database<{ owner: string; pid: number; expiresAt: number }, [string, string]>;
+
+  private constructor(private readonly root: RootDatabase) {
+    this.meta = root.openDB({ name: 'topics', encoding: 'msgpack' });
+    this.heads = root.openDB({ name: 'heads', encoding: 'msgpack' });
+    this.offsets = root.openDB({ name: 'offsets', encoding: 'msgpack' });
+    this.leases = root.openDB({ name: 'leases', encoding: 'msgpack' });
+  }
+
+  static open(dataDir: string): LogStore {
+    const path = join(dataDir, 'log');
+    try {
+      mkdirSync(path, { recursive: true });
+      const root = open({ path, maxDbs: 256, mapSize: 64 * 1024 ** 3, commitDelay: 0 });
+      return new LogStore(root);
+    } catch (error) {
+      throw new UnavailableError(`cannot open the embedded event log at ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  partitionsOf(topic: string): number | undefined {
+    return this.meta.get(topic)?.partitions;
+  }
+
+  async createTopic(topic: string, partitions: number): Promise<number> {
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new ConflictError(`topic ${topic}: partition count must be a positive integer, got ${partitions}`);
+    }
+    await this.meta.ifNoExists(topic, () => {
+      this.meta.put(topic, { partitions });
+    });
+    return this.partitionsOf(topic)!;
+  }
+
+  async append(topic: string, partitions: number, messages: LogMessage[]): Promise<RecordPosition[]> {
+    const db = this.topicDb(topic);
+    const positions: RecordPosition[] = messages.map((m) => ({ partition: partitionForKey(m.key, partitions), offset: -1 }));
+    const timestamp = Date.now();
+    // The callback runs inside LMDB's write transaction, so reading the heads and advancing them is atomic
+    // even when other processes append to the same log.
+    await this.root.transaction(() => {
+      const next = new Map<number, number>();
+      messages.forEach((message, i) => {
+        const partition = positions[i].partition;
+        const offset = next.get(partition) ?? this.heads.get([topic, partition]) ?? 0;
+        const stored: StoredRecord = { k: message.key, v: message.value, t: timestamp };
+        if (message.headers) stored.h = message.headers;
+        db.put([partition, offset], stored);
+        positions[i].offset = offset;
+        next.set(partition, offset + 1);
+      });
+      for (const [partition, offset] of next) this.heads.put([topic, partition], offset);
+    });
+    return positions;
+  }
+
+  read(topic: string, partition: number, fromOffset: number, limit: number): LogRecord[] {
+    const records: LogRecord[] = [];
+    const range = this.topicDb(topic).getRange({ start: [partition, fromOffset], end: [partition + 1, 0], limit });
+    for (const { key, value } of range) {
+      records.push({ topic, partition, offset: key[1], key: value.k, value: Buffer.from(value.v), headers: value.h, timestamp: value.t });
+    }
+    return records;
+  }
+
+  endOffset(topic: string, partition: number): number {
+    return this.heads.get([topic, partition]) ?? 0;
+  }
+
+  committedOffset(groupId: string, topic: string, partition: number): number | undefined {
+    return this.offsets.get([groupId, topic, partition]);
+  }
+
+  async commit(groupId: string, topic: string, partition: number, nextOffset: number): Promise<void> {
+    await this.offsets.put([groupId, topic, partition], nextOffset);
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+
+  private topicDb(topic: string): Database<StoredRecord, RecordKey> {
+    let db = this.topicDbs.get(topic);
+    if (!db) {
+      db = this.root.openDB<StoredRecord, RecordKey>({ name: `topic:${topic}`, encoding: 'msgpack' });
+      this.topicDbs.set(topic, db);
+    }
+    return db;
+  }
+}

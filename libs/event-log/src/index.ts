@@ -1,0 +1,6 @@
+export * from './port';
+export * from './event-codec';
+export * from './partitioner';
+export { EmbeddedEventLog, type EmbeddedLogOptions } from './embedded/embedded-log';
+export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
+export { openEventLog, type EventLogConfig } from './open-event-log';

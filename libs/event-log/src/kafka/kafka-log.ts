@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { UnavailableError, UsageError } from '@xp/events';
+import {
+  DEFAULT_PARTITIONS,
+  type EventLog,
+  type LogMessage,
+  type LogRecord,
+  type RecordPosition,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from '../port';
+import { partitionForKey } from '../partitioner';
+import { KafkaSubscription } from './kafka-subscription';
+import { toRecord } from './kafka-records';
+
+export interface KafkaLogOptions {
+  brokers: string[];
+  clientId?: string;
+  /** How long to wait for a broker connection before failing (default 5000 ms). */
+  connectionTimeoutMs?: number;
+  /** Partitions of topics this log creates itself (default 4). */
+  defaultPartitions?: number;
+}
+
+/**
+ * The production event log on Apache Kafka (kafkajs): idempotent producer with acks=all, partitions
+ * chosen by the same murmur2 partitioner as the embedded log, consumer groups committing only after
+ * the handler finished.
+ */
+export class KafkaEventLog implements EventLog {
+  readonly kind = 'kafka' as const;
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly subscriptions = new Set<Subscription>();
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly options: KafkaLogOptions,
+  ) {}
+
+  static async connect(options: KafkaLogOptions): Promise<KafkaEventLog> {
+    const kafka = new Kafka({
+      clientId: options.clientId ?? 'xp',
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeoutMs ?? 5000,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    try {
+      await admin.connect();
+      await producer.connect();
+    } catch (error) {
+      await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
+      throw unreachable(options.brokers, error);
+    }
+    return new KafkaEventLog(kafka, admin, producer, options);
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+    });
+  }
+
+  async append(topic: string, messages: LogMessage[]): Promise<RecordPosition[]> {
+    if (messages.length === 0) return [];
+    const partitions = await this.partitionCount(topic);
+    const assigned = messages.map((m) => partitionForKey(m.key, partitions));
+    const metadata = await this.producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m, i) => ({ key: m.key, value: m.value, headers: m.headers, partition: assigned[i] })),
+    });
+    // Kafka returns one base offset per partition; messages of a partition follow it in send order.
+    const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+    return assigned.map((partition) => {
+      const offset = next.get(partition)!;
+      next.set(partition, offset + 1);
+      return { partition, offset };
+    });
+  }
+
+  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
+    const partitions = await this.partitionCount(topic, false);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+      throw new UsageError(`topic ${topic} has ${partitions} partition(s); partition ${partition} does not exist`);
+    }
+    const end = (await this.endOffsets(topic))[partition];
+    const stopAt = Math.min(end, fromOffset + limit);
+    if (fromOffset >= stopAt) return [];
+    return readRange(this.kafka, topic, partition, fromOffset, stopAt);
+  }
+
+  async endOffsets(topic: string): Promise<number[]> {
+    if (!(await this.admin.listTopics()).includes(topic)) return [];
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return indexByPartition(offsets.map((o) => ({ partition: o.partition, offset: Number(o.high) })));
+  }
+
+  async partitionFor(topic: string, key: string): Promise<number> {
+    return partitionForKey(key, await this.partitionCount(topic));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<number[]> {
+    const partitions = await this.partitionCount(topic, false);
+    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return Array.from({ length: partitions }, (_, p) => Math.max(0, byPartition.get(p) ?? 0));
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.partitionCount(options.topic);
+    const subscription = await KafkaSubscription.start(this.kafka, options, (topic, messages) => this.append(topic, messages));
+    const tracked: Subscription = {
+      stop: async () => {
+        this.subscriptions.delete(tracked);
+        await subscription.stop();
+      },
+    };
+    this.subscriptions.add(tracked);
+    return tracked;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  /** Partition count of a topic, creating it with the default count when `create` and it is missing. */
+  private async partitionCount(topic: string, create = true): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached) return cached;
+    if (create) await this.ensureTopics([{ name: topic, partitions: this.options.defaultPartitions ?? DEFAULT_PARTITIONS }]);
+    else if (!(await this.admin.listTopics()).includes(topic)) return 0;
+    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata.topics[0].partitions.length;
+    this.partitionCounts.set(topic, count);
+    return count;
+  }
+}
+
+/** Reads [from, to) of one partition with a throwaway consumer group that commits nothing. */
+async function readRange(kafka: Kafka, topic: string, partition: number, from: number, to: number): Promise<LogRecord[]> {
+  const consumer: Consumer = kafka.consumer({ groupId: `xp-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const records: LogRecord[] = [];
+  await consumer.connect();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition, offset: String(from) }));
+      consumer.subscribe({ topic, fromBeginning: true }).then(() =>
+        consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            if (batch.partition !== partition) return;
+            for (const message of batch.messages) {
+              const offset = Number(message.offset);
+              if (offset >= from && offset < to) records.push(toRecord(topic, partition, message));
+            }
+            if (records.length > 0 && records[records.length - 1].offset >= to - 1) resolve();
+          },
+        }),
+      ).catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+function indexByPartition(entries: { partition: number; offset: number }[]): number[] {
+  const out: number[] = [];
+  for (const { partition, offset } of entries) out[partition] = offset;
+  return out;
+}
+
+function unreachable(brokers: string[], error: unknown): UnavailableError {
+  return new UnavailableError(
+    `cannot reach Kafka at ${brokers.join(',')}: ${(error as Error).message}. ` +
+      'Start the local broker with `npm run kafka:start`, or set KAFKA_BROKERS to a reachable broker list.',
+    { cause: error },
+  );
+}

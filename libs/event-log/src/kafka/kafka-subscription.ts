@@ -1,0 +1,77 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { UnavailableError } from '@xp/events';
+import { runBatch } from '../batch-runner';
+import type { LogMessage, SubscribeOptions, Subscription } from '../port';
+import { toRecord } from './kafka-records';
+
+const JOIN_TIMEOUT_MS = 60_000;
+
+/**
+ * A Kafka consumer-group member. kafkajs's auto-commit is off: each chunk of a fetched batch is handed to
+ * the handler and its offset committed only after the handler (and dead-lettering) finished.
+ */
+export class KafkaSubscription implements Subscription {
+  private running = true;
+
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async start(
+    kafka: Kafka,
+    options: SubscribeOptions,
+    append: (topic: string, messages: LogMessage[]) => Promise<unknown>,
+  ): Promise<KafkaSubscription> {
+    const consumer = kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: options.maxWaitMs ?? 50,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
+    });
+    const subscription = new KafkaSubscription(consumer);
+    const maxBatch = options.maxBatchSize ?? 5000;
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const context = { topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark) };
+        for (let start = 0; start < batch.messages.length; start += maxBatch) {
+          if (!isRunning() || isStale() || !subscription.running) return;
+          const records = batch.messages.slice(start, start + maxBatch).map((m) => toRecord(batch.topic, batch.partition, m));
+          const done = await runBatch(records, context, {
+            handler: options.handler,
+            groupId: options.groupId,
+            deadLetterTopic: options.deadLetterTopic ?? `${options.topic}.dlq`,
+            appendDeadLetters: append,
+            onError: options.onError,
+            isRunning: () => subscription.running && isRunning() && !isStale(),
+          });
+          if (!done) return;
+          const last = records[records.length - 1].offset;
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(last + 1) }]);
+          resolveOffset(String(last));
+          await heartbeat();
+        }
+      },
+    });
+    // Resolve once partitions are assigned, so records appended after subscribe() are seen even when
+    // the group starts at the end of the topic.
+    await withTimeout(joined, JOIN_TIMEOUT_MS, `consumer group ${options.groupId} did not join within ${JOIN_TIMEOUT_MS} ms`);
+    return subscription;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+}
+
+async function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new UnavailableError(message)), ms)));
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,24 @@
+import { UsageError } from '@xp/events';
+import { EmbeddedEventLog } from './embedded/embedded-log';
+import { KafkaEventLog } from './kafka/kafka-log';
+import type { EventLog } from './port';
+
+export interface EventLogConfig {
+  bus: 'embedded' | 'kafka';
+  /** Data dir of the embedded log. */
+  dataDir: string;
+  /** Kafka bootstrap brokers, e.g. ['127.0.0.1:9092']. */
+  brokers: string[];
+}
+
+/** Opens the configured log; every command and service goes through here, so both buses share one code path. */
+export async function openEventLog(config: EventLogConfig): Promise<EventLog> {
+  switch (config.bus) {
+    case 'embedded':
+      return EmbeddedEventLog.open({ dir: config.dataDir });
+    case 'kafka':
+      return KafkaEventLog.connect({ brokers: config.brokers });
+    default:
+      throw new UsageError(`unknown bus '${String(config.bus)}': use embedded or kafka`);
+  }
+}
