@@ -12,7 +12,7 @@
 #   KAFKA_START_TIMEOUT    seconds to wait for ready  (default 90)
 #
 # State lives in infra/kafka/.run/ (gitignored): broker.pid, broker.log, data-dir,
-# classpath.txt. Stop the broker with infra/kafka/stop.sh.
+# port, classpath.txt. One broker per checkout. Stop the broker with infra/kafka/stop.sh.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,6 +22,7 @@ CP_FILE="$RUN_DIR/classpath.txt"
 PID_FILE="$RUN_DIR/broker.pid"
 LOG_FILE="$RUN_DIR/broker.log"
 DATA_DIR_FILE="$RUN_DIR/data-dir"
+PORT_FILE="$RUN_DIR/port"
 
 HOST=127.0.0.1
 PORT="${KAFKA_PORT:-9092}"
@@ -30,12 +31,16 @@ TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 
 log() { echo "kafka: $*" >&2; }
 
-fail() {
-  log "Kafka broker failed to start: $*"
+LAUNCHED=false
+show_log_tail() {
   if [[ -s "$LOG_FILE" ]]; then
     log "last 50 lines of $LOG_FILE:"
     tail -n 50 "$LOG_FILE" >&2 || true
   fi
+}
+fail() {
+  [[ "$LAUNCHED" == true ]] && show_log_tail
+  log "Kafka broker failed to start: $*"
   exit 1
 }
 
@@ -68,11 +73,18 @@ fi
 
 command -v java >/dev/null 2>&1 || fail "java not found on PATH (Java 17+ is required)"
 
-# A broker from an earlier run that no longer answers: stop it and start over.
+# Leftovers from an earlier run (a broker that no longer answers, an old data
+# directory): clean them up and start over.
 if [[ -f "$PID_FILE" ]] && pid_is_broker "$(cat "$PID_FILE")"; then
+  old_port="$(cat "$PORT_FILE" 2>/dev/null || true)"
+  if [[ -n "$old_port" && "$old_port" != "$PORT" ]] && port_open "$old_port"; then
+    fail "a broker from this checkout is already running on $HOST:$old_port (pid $(cat "$PID_FILE")); stop it with infra/kafka/stop.sh first"
+  fi
   log "broker process $(cat "$PID_FILE") is not answering on $HOST:$PORT; restarting it"
 fi
-bash "$HERE/stop.sh" >/dev/null
+if [[ -f "$PID_FILE" || -f "$DATA_DIR_FILE" ]]; then
+  bash "$HERE/stop.sh" 2>/dev/null
+fi
 
 # --- classpath -------------------------------------------------------------------
 classpath_valid() {
@@ -199,23 +211,25 @@ log "starting broker on $HOST:$PORT (controller $HOST:$CONTROLLER_PORT, data $DA
 nohup java "${JVM_OPTS[@]}" -cp "$CP" kafka.Kafka "$DATA_DIR/server.properties" \
   >"$LOG_FILE" 2>&1 </dev/null 9>&- &
 BROKER_PID=$!
+LAUNCHED=true
 echo "$BROKER_PID" >"$PID_FILE"
+echo "$PORT" >"$PORT_FILE"
 
 deadline=$((SECONDS + TIMEOUT))
 while :; do
   if ! kill -0 "$BROKER_PID" 2>/dev/null; then
     wait "$BROKER_PID" 2>/dev/null && status=0 || status=$?
-    rm -f "$PID_FILE"
+    bash "$HERE/stop.sh" 2>/dev/null || true
     fail "broker process exited during startup (exit status $status)"
   fi
   if grep -q 'Kafka Server started' "$LOG_FILE" 2>/dev/null && port_open "$PORT"; then
     break
   fi
   if ((SECONDS >= deadline)); then
-    tail -n 50 "$LOG_FILE" >&2 || true
-    bash "$HERE/stop.sh" >/dev/null 2>&1 || true
-    log "Kafka broker failed to start: not ready on $HOST:$PORT after ${TIMEOUT}s (log above, from $LOG_FILE)"
-    exit 1
+    show_log_tail
+    LAUNCHED=false
+    bash "$HERE/stop.sh" 2>/dev/null || true
+    fail "not ready on $HOST:$PORT after ${TIMEOUT}s"
   fi
   sleep 0.5
 done

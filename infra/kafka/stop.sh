@@ -37,7 +37,7 @@ if [[ -f "$PID_FILE" ]]; then
     fi
     stopped=true
   fi
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$RUN_DIR/port"
 fi
 
 if [[ -f "$DATA_DIR_FILE" ]]; then

@@ -1,0 +1,7 @@
+/** jest globalTeardown: stops only what globalSetup started. */
+import { stopKafkaBrokerIfStartedHere } from './kafka-broker';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopKafkaBrokerIfStartedHere(globalThis.__XP_KAFKA__);
+  globalThis.__XP_KAFKA__ = undefined;
+}
