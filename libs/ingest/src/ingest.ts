@@ -1,0 +1,77 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { isBlankLine, parseEventLine, type SchemaRegistry, type ValidationIssue, type XpEvent } from '@xp/events';
+import { encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
+
+export interface RejectedLine {
+  line: number;
+  issues: ValidationIssue[];
+}
+
+export interface IngestReport {
+  accepted: number;
+  rejected: RejectedLine[];
+}
+
+export interface IngestOptions {
+  log: EventLog;
+  registry: SchemaRegistry;
+  /** Events appended per log write (default 5000). */
+  chunkSize?: number;
+  /** Called after each chunk is durably appended, with bytes of input consumed so far. */
+  onProgress?: (progress: { accepted: number; rejected: number; bytes: number }) => void;
+}
+
+/**
+ * Validates NDJSON line by line and appends the valid events in order. A bad line is reported with its
+ * number and reasons and never stops the valid lines around it from landing. One append is in flight
+ * while the next chunk is validated, and appends are issued in input order, so per-run order holds.
+ */
+export async function ingestNdjson(input: Readable, options: IngestOptions): Promise<IngestReport> {
+  const { log, registry } = options;
+  const chunkSize = options.chunkSize ?? 5000;
+  const report: IngestReport = { accepted: 0, rejected: [] };
+  let chunk: XpEvent[] = [];
+  let inFlight: Promise<void> = Promise.resolve();
+  let bytes = 0;
+  let lineNumber = 0;
+
+  const flush = async () => {
+    const events = chunk;
+    chunk = [];
+    await inFlight;
+    const consumed = bytes;
+    inFlight = log.append(TOPICS.events, events.map(encodeEvent)).then(() => {
+      report.accepted += events.length;
+      options.onProgress?.({ accepted: report.accepted, rejected: report.rejected.length, bytes: consumed });
+    });
+  };
+
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  for await (const text of lines) {
+    lineNumber++;
+    bytes += Buffer.byteLength(text) + 1;
+    if (isBlankLine(text)) continue;
+    const result = parseEventLine(registry, text, lineNumber);
+    if (result.ok) chunk.push(result.event);
+    else report.rejected.push({ line: result.line, issues: result.issues });
+    if (chunk.length >= chunkSize) await flush();
+  }
+  if (chunk.length > 0) await flush();
+  await inFlight;
+  return report;
+}
+
+/** Validates already-parsed events (HTTP and GraphQL ingest) and appends the valid ones. */
+export async function ingestValues(values: unknown[], options: Pick<IngestOptions, 'log' | 'registry'>): Promise<IngestReport> {
+  const report: IngestReport = { accepted: 0, rejected: [] };
+  const valid: XpEvent[] = [];
+  values.forEach((value, i) => {
+    const result = options.registry.validate(value);
+    if (result.ok) valid.push(result.event);
+    else report.rejected.push({ line: i + 1, issues: result.issues });
+  });
+  if (valid.length > 0) await options.log.append(TOPICS.events, valid.map(encodeEvent));
+  report.accepted = valid.length;
+  return report;
+}
