@@ -1,0 +1,79 @@
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { UnavailableError } from '@xp/events';
+import type { AnalyticsConfig } from './config';
+import { openChdbConnection, releaseChdb } from './chdb-connection';
+
+/** Formats the writer may send; both transports accept them as pre-encoded bytes. */
+export type InsertFormat = 'JSONEachRow' | 'TabSeparated';
+
+/**
+ * The one handle every service uses for analytics. `client` is a plain `@clickhouse/client`
+ * client in both deployments, so queries are written once. Inserts go through `insertEncoded`,
+ * because the two transports differ there: chDB turns per-query settings into session-wide SETs
+ * (an insert deduplication token would stick to every later insert), so on chDB the settings
+ * travel inside the INSERT statement of a raw insert instead.
+ */
+export interface AnalyticsStore {
+  readonly kind: AnalyticsConfig['kind'];
+  readonly database: string;
+  /** Cluster name when tables are replicated (server deployments only). */
+  readonly cluster?: string;
+  readonly client: ClickHouseClient;
+  /** Inserts rows already encoded in `format`; `settings` apply to this insert only. */
+  insertEncoded(table: string, format: InsertFormat, body: Buffer, settings?: ClickHouseSettings): Promise<void>;
+  /** Closes the client; on chDB also waits until the engine released the data directory. */
+  close(): Promise<void>;
+}
+
+export async function openAnalyticsStore(config: AnalyticsConfig): Promise<AnalyticsStore> {
+  return config.kind === 'chdb' ? openChdbStore(config) : openServerStore(config);
+}
+
+async function openChdbStore(config: Extract<AnalyticsConfig, { kind: 'chdb' }>): Promise<AnalyticsStore> {
+  const connection = openChdbConnection(config.path);
+  const client = createClient({ connection } as Parameters<typeof createClient>[0]);
+  // A chDB session keeps its current database, so every later statement resolves unqualified names in it.
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+  await client.command({ query: `USE ${config.database}` });
+  return {
+    kind: 'chdb',
+    database: config.database,
+    client,
+    async insertEncoded(table, format, body, settings) {
+      await connection.chdb.rawInsert({ table, format, values: body, settings: settings as Record<string, string | number> });
+    },
+    async close() {
+      await client.close();
+      await releaseChdb();
+    },
+  };
+}
+
+async function openServerStore(config: Extract<AnalyticsConfig, { kind: 'server' }>): Promise<AnalyticsStore> {
+  const credentials = { url: config.url, username: config.username, password: config.password };
+  const bootstrap = createClient(credentials);
+  try {
+    const onCluster = config.cluster ? ` ON CLUSTER ${config.cluster}` : '';
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}${onCluster}` });
+  } catch (err) {
+    throw new UnavailableError(
+      `cannot reach the ClickHouse server at ${config.url} as '${config.username}': ${(err as Error).message}. ` +
+        'Check CLICKHOUSE_URL, CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or unset CLICKHOUSE_URL to use the embedded store.',
+      { cause: err },
+    );
+  } finally {
+    await bootstrap.close();
+  }
+  const client = createClient({ ...credentials, database: config.database });
+  return {
+    kind: 'server',
+    database: config.database,
+    cluster: config.cluster,
+    client,
+    async insertEncoded(table, format, body, settings) {
+      await client.insert({ table, format, values: Readable.from([body]), clickhouse_settings: settings });
+    },
+    close: () => client.close(),
+  };
+}

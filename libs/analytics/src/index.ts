@@ -1,0 +1,5 @@
+export * from './config';
+export * from './analytics-store';
+export * from './clickhouse-time';
+export * from './migrations/migration-files';
+export * from './migrations/migrate';

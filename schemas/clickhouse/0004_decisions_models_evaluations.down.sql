@@ -1,0 +1,4 @@
+DROP TABLE IF EXISTS evaluations {{ON_CLUSTER}} SYNC;
+DROP TABLE IF EXISTS model_updates {{ON_CLUSTER}} SYNC;
+DROP TABLE IF EXISTS replay_batches {{ON_CLUSTER}} SYNC;
+DROP TABLE IF EXISTS curriculum_decisions {{ON_CLUSTER}} SYNC;
