@@ -3,7 +3,7 @@ import type { LogMessage, LogRecord } from './port';
 
 /** Events travel as UTF-8 JSON keyed by runId, so a run's events share a partition and stay in order. */
 export function encodeEvent(event: XpEvent): LogMessage {
-  return { key: event.runId, value: Buffer.from(JSON.stringify(event)), headers: { 'xp-type': event.type } };
+  return { key: event.runId, value: Buffer.from(JSON.stringify(event)) };
 }
 
 /** Decodes without validating: consumers validate (or trust) according to where the record came from. */

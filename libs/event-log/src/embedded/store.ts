@@ -4,13 +4,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { ConflictError, UnavailableError } from '@xp/events';
 import type { LogMessage, LogRecord, RecordPosition } from '../port';
 import { partitionForKey } from '../partitioner';
-
-interface StoredRecord {
-  k: string;
-  v: Buffer;
-  h?: Record<string, string>;
-  t: number;
-}
+import { decodeFrame, encodeFrame } from './record-frame';
 
 type RecordKey = [number, number];
 
@@ -21,7 +15,7 @@ type RecordKey = [number, number];
  * committed offsets of consumer groups.
  */
 export class LogStore {
-  private readonly topicDbs = new Map<string, Database<StoredRecord, RecordKey>>();
+  private readonly topicDbs = new Map<string, Database<Buffer, RecordKey>>();
   private readonly meta: Database<{ partitions: number }, string>;
   private readonly heads: Database<number, [string, number]>;
   private readonly offsets: Database<number, [string, string, number]>;
@@ -61,18 +55,22 @@ export class LogStore {
 
   async append(topic: string, partitions: number, messages: LogMessage[]): Promise<RecordPosition[]> {
     const db = this.topicDb(topic);
-    const positions: RecordPosition[] = messages.map((m) => ({ partition: partitionForKey(m.key, partitions), offset: -1 }));
+    const partitionOf = new Map<string, number>();
+    const positions: RecordPosition[] = messages.map((m) => {
+      let partition = partitionOf.get(m.key);
+      if (partition === undefined) partitionOf.set(m.key, (partition = partitionForKey(m.key, partitions)));
+      return { partition, offset: -1 };
+    });
     const timestamp = Date.now();
+    const frames = messages.map((m) => encodeFrame(m.key, m.value, m.headers, timestamp));
     // The callback runs inside LMDB's write transaction, so reading the heads and advancing them is atomic
     // even when other processes append to the same log.
     await this.root.transaction(() => {
       const next = new Map<number, number>();
-      messages.forEach((message, i) => {
+      frames.forEach((frame, i) => {
         const partition = positions[i].partition;
         const offset = next.get(partition) ?? this.heads.get([topic, partition]) ?? 0;
-        const stored: StoredRecord = { k: message.key, v: message.value, t: timestamp };
-        if (message.headers) stored.h = message.headers;
-        db.put([partition, offset], stored);
+        db.put([partition, offset], frame);
         positions[i].offset = offset;
         next.set(partition, offset + 1);
       });
@@ -84,9 +82,7 @@ export class LogStore {
   read(topic: string, partition: number, fromOffset: number, limit: number): LogRecord[] {
     const records: LogRecord[] = [];
     const range = this.topicDb(topic).getRange({ start: [partition, fromOffset], end: [partition + 1, 0], limit });
-    for (const { key, value } of range) {
-      records.push({ topic, partition, offset: key[1], key: value.k, value: Buffer.from(value.v), headers: value.h, timestamp: value.t });
-    }
+    for (const { key, value } of range) records.push(decodeFrame(value, topic, partition, key[1]));
     return records;
   }
 
@@ -106,10 +102,10 @@ export class LogStore {
     await this.root.close();
   }
 
-  private topicDb(topic: string): Database<StoredRecord, RecordKey> {
+  private topicDb(topic: string): Database<Buffer, RecordKey> {
     let db = this.topicDbs.get(topic);
     if (!db) {
-      db = this.root.openDB<StoredRecord, RecordKey>({ name: `topic:${topic}`, encoding: 'msgpack' });
+      db = this.root.openDB<Buffer, RecordKey>({ name: `topic:${topic}`, encoding: 'binary' });
       this.topicDbs.set(topic, db);
     }
     return db;

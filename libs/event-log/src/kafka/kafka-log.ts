@@ -119,7 +119,7 @@ export class KafkaEventLog implements EventLog {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.partitionCount(options.topic);
-    const subscription = await KafkaSubscription.start(this.kafka, options, (topic, messages) => this.append(topic, messages));
+    const subscription = await KafkaSubscription.start(this.kafka, this.admin, options, (topic, messages) => this.append(topic, messages));
     const tracked: Subscription = {
       stop: async () => {
         this.subscriptions.delete(tracked);

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { UnavailableError } from '@xp/events';
 import { runBatch } from '../batch-runner';
 import type { LogMessage, SubscribeOptions, Subscription } from '../port';
@@ -17,6 +17,7 @@ export class KafkaSubscription implements Subscription {
 
   static async start(
     kafka: Kafka,
+    admin: Admin,
     options: SubscribeOptions,
     append: (topic: string, messages: LogMessage[]) => Promise<unknown>,
   ): Promise<KafkaSubscription> {
@@ -27,6 +28,7 @@ export class KafkaSubscription implements Subscription {
     });
     const subscription = new KafkaSubscription(consumer);
     const maxBatch = options.maxBatchSize ?? 5000;
+    if (options.fromBeginning === false) await pinStartToEnd(admin, options.groupId, options.topic);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
@@ -64,6 +66,19 @@ export class KafkaSubscription implements Subscription {
     this.running = false;
     await this.consumer.disconnect();
   }
+}
+
+/**
+ * A new group that wants only new records starts at the end as of subscribe(), not as of its first
+ * fetch (Kafka's auto.offset.reset=latest), so records appended right after subscribe() are not skipped.
+ */
+async function pinStartToEnd(admin: Admin, groupId: string, topic: string): Promise<void> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const uncommitted = new Set((committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition));
+  if (uncommitted.size === 0) return;
+  const ends = await admin.fetchTopicOffsets(topic);
+  const partitions = ends.filter((e) => uncommitted.has(e.partition)).map((e) => ({ partition: e.partition, offset: e.high }));
+  await admin.setOffsets({ groupId, topic, partitions });
 }
 
 async function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
