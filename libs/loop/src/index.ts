@@ -1,0 +1,13 @@
+export * from './rng';
+export * from './canonical-hash';
+export * from './metrics';
+export * from './reward';
+export * from './sampler';
+export * from './tasks/problem';
+export { buildSuite, toProblemRegistered, problemFromRegistered, verifyAnswer, DEFAULT_SUITE, BENCHMARKS, type SuiteConfig } from './tasks/suite';
+export { ARITHMETIC_BENCHMARK, ARITHMETIC_VERIFIER } from './tasks/arithmetic';
+export { MAZE_BENCHMARK, MAZE_VERIFIER } from './tasks/maze';
+export { initialPolicy, policyToOnnx, policyFromOnnx } from './policy/policy';
+export { writeCheckpoint, readCheckpoint, checkpointIdFor, type StoredCheckpoint } from './policy/checkpoint-store';
+export * from './curriculum/strategies';
+export * from './replay/strategies';

@@ -1,0 +1,60 @@
+import type { Problem } from '../tasks/problem';
+import { actionsForOutput, startEpisode } from './episodes';
+import { ACTION_COUNT, FEATURE_COUNT } from './layout';
+import { Adam, lossAndGradient, type AdamConfig, type MlpWeights, type TrainingExample } from './mlp';
+
+/** A kept sample as the trainer sees it: the problem, the answer to imitate and its weight (the reward). */
+export interface KeptAttempt {
+  problem: Problem;
+  output: string;
+  weight: number;
+}
+
+/** Replays the attempt through its episode to recover the features and mask the policy saw at each step. */
+export function examplesFor(attempt: KeptAttempt): TrainingExample[] {
+  const actions = actionsForOutput(attempt.problem, attempt.output);
+  if (!actions) return [];
+  const episode = startEpisode(attempt.problem);
+  const examples: TrainingExample[] = [];
+  for (const action of actions) {
+    if (episode.done) break;
+    const features = new Float32Array(FEATURE_COUNT);
+    const mask = new Float32Array(ACTION_COUNT);
+    episode.writeFeatures(features, 0);
+    episode.writeMask(mask, 0);
+    examples.push({ features, mask, action, weight: attempt.weight });
+    episode.apply(action);
+  }
+  return examples;
+}
+
+export interface FineTuneResult {
+  weights: MlpWeights;
+  /** Mean training loss over the optimizer steps, measured before each step. */
+  loss: number;
+  steps: number;
+}
+
+/** One optimizer step per batch (repeated `passes` times), on a copy of the parent weights. */
+export function fineTune(parent: MlpWeights, batches: KeptAttempt[][], adam: AdamConfig, passes = 1): FineTuneResult {
+  const weights: MlpWeights = {
+    shape: parent.shape,
+    w1: parent.w1.slice(),
+    b1: parent.b1.slice(),
+    w2: parent.w2.slice(),
+    b2: parent.b2.slice(),
+  };
+  const optimizer = new Adam(weights, adam);
+  const exampleBatches = batches.map((batch) => batch.flatMap(examplesFor)).filter((b) => b.length > 0);
+  let lossSum = 0;
+  let steps = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    for (const examples of exampleBatches) {
+      const { loss, gradients } = lossAndGradient(weights, examples);
+      optimizer.step(gradients);
+      lossSum += loss;
+      steps++;
+    }
+  }
+  return { weights, loss: steps > 0 ? lossSum / steps : 0, steps };
+}
