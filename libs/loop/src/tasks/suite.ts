@@ -17,7 +17,7 @@ export interface SuiteConfig {
   heldoutPerLevel: number;
 }
 
-export const DEFAULT_SUITE: SuiteConfig = { seed: 1, trainPerLevel: 24, heldoutPerLevel: 12 };
+export const DEFAULT_SUITE: SuiteConfig = { seed: 1, trainPerLevel: 40, heldoutPerLevel: 12 };
 export const SUITE_DATASET = 'xp-builtin';
 export const SUITE_VERSION = '1';
 

@@ -1,0 +1,9 @@
+import { NotFoundError } from '@xp/events';
+import type { LoopConfig } from './config';
+import type { LoopState } from './projection';
+
+/** The run's config as recorded in run.started; every stage reads it from there. */
+export function requireConfig(state: LoopState): LoopConfig {
+  if (!state.config) throw new NotFoundError('the run has no run.started event before this decision, so its config is unknown');
+  return state.config;
+}

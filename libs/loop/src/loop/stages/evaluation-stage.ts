@@ -1,0 +1,41 @@
+import type { EvaluationCompletedPayload } from '@xp/events';
+import { summarizeEvaluation, type EvaluationSummary, type ProblemResult } from '../../metrics';
+import type { JudgedAttempt } from './sampling-stage';
+
+/** One evaluation.completed per benchmark, from the held-out attempts of one checkpoint. */
+export function evaluationPayloads(judged: readonly JudgedAttempt[], checkpointId: string, k: number): EvaluationCompletedPayload[] {
+  const byBenchmark = new Map<string, Map<string, ProblemResult>>();
+  for (const attempt of judged) {
+    const problems = byBenchmark.get(attempt.problem.benchmark) ?? new Map<string, ProblemResult>();
+    const result = problems.get(attempt.problem.problemId) ?? { answers: [], rewards: [] };
+    result.answers.push({
+      output: attempt.output,
+      correct: attempt.verification.verdict === 'correct',
+      abstained: attempt.verification.verdict === 'abstain',
+    });
+    result.rewards.push(attempt.reward.value);
+    problems.set(attempt.problem.problemId, result);
+    byBenchmark.set(attempt.problem.benchmark, problems);
+  }
+  return [...byBenchmark].map(([benchmark, problems]) => ({
+    checkpointId,
+    benchmark,
+    split: 'heldout',
+    ...summarizeEvaluation([...problems.values()], k),
+  }));
+}
+
+/** Averages per-benchmark results weighted by problem count. */
+export function overallEvaluation(payloads: readonly EvaluationCompletedPayload[]): Omit<EvaluationSummary, 'samplesPerProblem' | 'k'> {
+  const problems = payloads.reduce((s, p) => s + p.problems, 0);
+  const weighted = (pick: (p: EvaluationCompletedPayload) => number) =>
+    problems === 0 ? 0 : payloads.reduce((s, p) => s + pick(p) * p.problems, 0) / problems;
+  return {
+    problems,
+    passAt1: weighted((p) => p.passAt1),
+    passAtK: weighted((p) => p.passAtK),
+    majAtK: weighted((p) => p.majAtK),
+    meanReward: weighted((p) => p.meanReward),
+    solved: payloads.reduce((s, p) => s + p.solved, 0),
+  };
+}

@@ -1,0 +1,33 @@
+import type { ReplayBatchPayload } from '@xp/events';
+import { hashCanonical } from '../../canonical-hash';
+import { decideReplay, replayParams } from '../../replay/strategies';
+import { deriveSeed } from '../../rng';
+import { requireConfig } from '../loop-config-of';
+import type { LoopState } from '../projection';
+
+export function replayBatchId(runId: string, iteration: number, index: number): string {
+  return `${runId}/b/${iteration}/${index}`;
+}
+
+/**
+ * The replay decision of one iteration, as one replay.batch event per batch. All batches of an
+ * iteration come from one draw (one seed); each records its own output hash.
+ */
+export function decideReplayStage(state: LoopState, runId: string, iteration: number, watermark: number): ReplayBatchPayload[] {
+  const config = requireConfig(state).replay;
+  const seed = deriveSeed(state.runSeed, 'replay', iteration);
+  const batches = decideReplay(state.kept, seed, config);
+  const params = { ...replayParams(config), batchSize: config.batchSize, batchesPerIteration: config.batchesPerIteration };
+  return batches.map((sampleIds, index) => ({
+    batchId: replayBatchId(runId, iteration, index),
+    iteration,
+    strategy: config.strategy,
+    params,
+    sampleIds,
+    // Reshuffling covers the buffer once per iteration, so the iteration numbers its epochs.
+    ...(config.strategy === 'reshuffle' ? { epoch: iteration } : {}),
+    watermark,
+    seed,
+    outputHash: hashCanonical(sampleIds),
+  }));
+}
