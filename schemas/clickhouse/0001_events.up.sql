@@ -39,9 +39,10 @@ ENGINE = {{REPLICATED}}ReplacingMergeTree
 ORDER BY event_id
 SETTINGS non_replicated_deduplication_window = 1000;
 
--- What the projector is about to write: one row per write, before the write. After a crash the
--- batch that starts at the committed offset is rebuilt exactly as announced here, so its inserts
--- carry the same deduplication tokens and ClickHouse drops what already landed.
+-- What the projector is about to write, announced before each write; one row per consumer group and
+-- partition survives (the newest announcement). After a crash the batch that starts at the committed
+-- offset is rebuilt exactly as announced, so its inserts carry the same deduplication tokens and
+-- ClickHouse drops what already landed.
 CREATE TABLE IF NOT EXISTS projector_writes {{ON_CLUSTER}}
 (
     group_id String,
@@ -50,6 +51,6 @@ CREATE TABLE IF NOT EXISTS projector_writes {{ON_CLUSTER}}
     from_offset UInt64,
     to_offset UInt64
 )
-ENGINE = {{REPLICATED}}ReplacingMergeTree
-ORDER BY (group_id, topic, log_partition, from_offset)
+ENGINE = {{REPLICATED}}ReplacingMergeTree(from_offset)
+ORDER BY (group_id, topic, log_partition)
 SETTINGS non_replicated_deduplication_window = 1000;

@@ -5,3 +5,7 @@ export * from './migrations/migration-files';
 export * from './migrations/migrate';
 export * from './queries/pass-at-k';
 export * from './queries/leaderboard';
+export * from './projection/projection-rows';
+export * from './projection/project-events';
+export * from './projection/projection-sink';
+export * from './projection/write-intents';

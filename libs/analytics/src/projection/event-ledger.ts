@@ -1,0 +1,27 @@
+import type { AnalyticsStore } from '../analytics-store';
+import type { PositionedEvent } from './projection-rows';
+import { encodeJsonEachRow } from './rows-writer';
+
+/**
+ * The ids of events already projected (table `projected_events`). The projector drops them from a
+ * batch before projecting, so an event appended to the log twice is counted once, in the plain
+ * tables and in the leaderboard aggregates alike. Recorded last in a batch, after every table took
+ * its rows: a crash before that leaves the ids unrecorded, and the retry rewrites the same rows
+ * under the same tokens.
+ */
+export async function alreadyProjected(store: AnalyticsStore, eventIds: string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const result = await store.client.query({
+    query: 'SELECT DISTINCT event_id FROM projected_events WHERE event_id IN {ids:Array(String)}',
+    query_params: { ids: eventIds },
+    format: 'JSONCompactEachRow',
+  });
+  const rows = await result.json<[string]>();
+  return new Set(rows.map(([id]) => id));
+}
+
+export async function recordProjected(store: AnalyticsStore, events: PositionedEvent[], token: string): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(({ event, partition, offset }) => ({ event_id: event.eventId, log_partition: partition, log_offset: offset }));
+  await store.insertEncoded('projected_events', 'JSONEachRow', encodeJsonEachRow(rows), { insert_deduplication_token: token });
+}

@@ -1,0 +1,21 @@
+import type { AnalyticsStore } from '../analytics-store';
+import { PROJECTION_TABLES, type ProjectionRows, type Row } from './projection-rows';
+
+/**
+ * Writes a batch's rows, one insert per table, each carrying the batch's deduplication token: an
+ * identical retry of the same batch is dropped by ClickHouse table by table, and (through
+ * `deduplicate_blocks_in_dependent_materialized_views`, on by default) view by view, so a crash
+ * between two inserts heals on retry without duplicates.
+ */
+export async function writeRows(store: AnalyticsStore, rows: ProjectionRows, token: string): Promise<void> {
+  const writes = PROJECTION_TABLES.filter((table) => rows[table].length > 0).map((table) =>
+    store.insertEncoded(table, 'JSONEachRow', encodeJsonEachRow(rows[table]), { insert_deduplication_token: token }),
+  );
+  await Promise.all(writes);
+}
+
+export function encodeJsonEachRow(rows: Row[]): Buffer {
+  let text = '';
+  for (const row of rows) text += JSON.stringify(row) + '\n';
+  return Buffer.from(text, 'utf8');
+}

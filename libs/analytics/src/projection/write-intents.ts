@@ -1,0 +1,54 @@
+import type { AnalyticsStore } from '../analytics-store';
+import { encodeJsonEachRow } from './rows-writer';
+
+/** A write the projector announced: records [fromOffset, toOffset] of one partition. */
+export interface WriteRange {
+  partition: number;
+  fromOffset: number;
+  toOffset: number;
+}
+
+/**
+ * Announcements of writes, made before each write (table `projector_writes`). The log redelivers
+ * uncommitted records from the committed offset, but not necessarily in the same batch sizes; to
+ * rebuild the interrupted batch identically (same rows, same deduplication token) the projector
+ * asks where the last announced write of the partition ended.
+ */
+export class WriteIntents {
+  /** The last range announced per partition by this process, so only the first batch after start asks ClickHouse. */
+  private readonly announced = new Map<number, WriteRange>();
+
+  constructor(
+    private readonly store: AnalyticsStore,
+    private readonly groupId: string,
+    private readonly topic: string,
+  ) {}
+
+  async announce(range: WriteRange): Promise<void> {
+    this.announced.set(range.partition, range);
+    const row = { group_id: this.groupId, topic: this.topic, log_partition: range.partition, from_offset: range.fromOffset, to_offset: range.toOffset };
+    await this.store.insertEncoded('projector_writes', 'JSONEachRow', encodeJsonEachRow([row]), {
+      insert_deduplication_token: this.token(range),
+    });
+  }
+
+  /** The last write announced for a partition, if any. */
+  async last(partition: number): Promise<WriteRange | undefined> {
+    const known = this.announced.get(partition);
+    if (known) return known;
+    const result = await this.store.client.query({
+      query: `SELECT from_offset, to_offset FROM projector_writes
+              WHERE group_id = {group:String} AND topic = {topic:String} AND log_partition = {partition:UInt32}
+              ORDER BY from_offset DESC LIMIT 1`,
+      query_params: { group: this.groupId, topic: this.topic, partition },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ from_offset: string | number; to_offset: string | number }>();
+    return row ? { partition, fromOffset: Number(row.from_offset), toOffset: Number(row.to_offset) } : undefined;
+  }
+
+  /** The deduplication token of every insert of one write: identical for an identical retry. */
+  token(range: WriteRange): string {
+    return `${this.groupId}/${this.topic}/${range.partition}/${range.fromOffset}-${range.toOffset}`;
+  }
+}

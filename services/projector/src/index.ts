@@ -1,0 +1,3 @@
+export * from './projector';
+export * from './record-decoder';
+export * from './rebuild';

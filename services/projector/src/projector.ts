@@ -1,0 +1,72 @@
+import { ProjectionSink, type AnalyticsStore } from '@xp/analytics';
+import { DEFAULT_PARTITIONS, TOPICS, type BatchContext, type DeadLetter, type EventLog, type Subscription } from '@xp/event-log';
+import { SchemaRegistry } from '@xp/events';
+import { decodeRecords } from './record-decoder';
+import { planWrites, rangeOf } from './write-plan';
+
+export const PROJECTOR_GROUP = 'xp-projector';
+
+export interface ProjectorOptions {
+  log: EventLog;
+  /** A migrated store (see `migrate`). */
+  store: AnalyticsStore;
+  /** Default `xp-projector`. */
+  groupId?: string;
+  /** Most records per write (default 20000): ClickHouse prefers few large inserts. */
+  maxBatchSize?: number;
+  /** How long an idle consumer waits before polling again (default 50 ms). */
+  maxWaitMs?: number;
+  /** Called when a batch failed and will be retried. */
+  onError?: (error: unknown, context: BatchContext) => void;
+  /** Called after each batch is written, before its offsets are committed. */
+  onBatch?: (stats: BatchStats) => void;
+  registry?: SchemaRegistry;
+}
+
+export interface BatchStats {
+  partition: number;
+  records: number;
+  projected: number;
+  rejected: number;
+  /** Records the partition held beyond this batch when it was read. */
+  lag: number;
+}
+
+export const DEFAULT_MAX_BATCH_SIZE = 20_000;
+
+/**
+ * The projector: consume `xp.events`, decode and validate, project into ClickHouse, and return, so
+ * that the log commits the batch's offsets only after ClickHouse acknowledged every insert. Invalid
+ * records go back to the log as dead letters with their reason.
+ */
+export async function startProjector(options: ProjectorOptions): Promise<Subscription> {
+  const { log, store } = options;
+  const topic = TOPICS.events;
+  const groupId = options.groupId ?? PROJECTOR_GROUP;
+  const registry = options.registry ?? new SchemaRegistry();
+  const sink = new ProjectionSink(store, { groupId, topic });
+  await log.ensureTopics([{ name: topic, partitions: DEFAULT_PARTITIONS }]);
+
+  return log.subscribe({
+    topic,
+    groupId,
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    maxWaitMs: options.maxWaitMs,
+    onError: options.onError,
+    handler: async (batch, context) => {
+      const lastOffset = batch[batch.length - 1].offset;
+      const read = (from: number, limit: number) => log.read(topic, context.partition, from, limit);
+      const writes = await planWrites(batch, await sink.intents.last(context.partition), read);
+      const deadLetters: DeadLetter[] = [];
+      let projected = 0;
+      for (const records of writes) {
+        const { events, rejected } = decodeRecords(records, registry);
+        projected += await sink.write(rangeOf(records), events);
+        // Records read past the batch are delivered again later; they are dead-lettered then.
+        deadLetters.push(...rejected.filter((letter) => letter.record.offset <= lastOffset));
+      }
+      options.onBatch?.({ partition: context.partition, records: batch.length, projected, rejected: deadLetters.length, lag: context.highWatermark - lastOffset - 1 });
+      return { deadLetters };
+    },
+  });
+}
