@@ -112,12 +112,12 @@ export function attemptEvents(
   ]);
 }
 
-/** What a sampling decision produced: which answer, from which seed, for which sample. */
-export function samplingHash(attempts: ReadonlyArray<{ sampleId: string; seed: number; output: string }>): string {
-  return hashCanonical(attempts.map((a) => [a.sampleId, a.seed, a.output]));
+/** What a sampling decision produced: which answer, from which checkpoint and seed, for which sample. */
+export function samplingHash(attempts: ReadonlyArray<{ sampleId: string; checkpointId: string; seed: number; output: string }>): string {
+  return hashCanonical(attempts.map((a) => [a.sampleId, a.checkpointId, a.seed, a.output]));
 }
 
 /** What the verifier and reward function made of the answers. */
-export function judgementHash(attempts: ReadonlyArray<{ sampleId: string; verdict: string; reward: number }>): string {
+export function judgementHash(attempts: ReadonlyArray<{ sampleId: string; verdict: string; reward: number | string }>): string {
   return hashCanonical(attempts.map((a) => [a.sampleId, a.verdict, a.reward]));
 }
