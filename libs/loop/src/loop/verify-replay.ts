@@ -9,7 +9,7 @@ import { loadRunHistory, type RunHistory } from './run-history';
 import { SamplerCache } from './sampler-cache';
 import { decideCurriculumStage } from './stages/curriculum-stage';
 import { evaluationPayloads } from './stages/evaluation-stage';
-import { decideReplayStage } from './stages/replay-stage';
+import { decideReplayStage, replayOutputHash } from './stages/replay-stage';
 import { judgeAttempts, judgementHash, planAttempts, samplingHash, type PlannedAttempt } from './stages/sampling-stage';
 import { currentCheckpoint, initialCheckpointBytes, trainCheckpoint } from './stages/training-stage';
 
@@ -149,7 +149,7 @@ const checkReplay: Check = async ({ history, runId, records }) => {
   for (let i = 0; i < Math.max(recorded.length, recomputed.length); i++) {
     const mine = recorded[i];
     const theirs = recomputed[i];
-    const recordedHash = mine ? hashCanonical(mine.sampleIds) : NONE;
+    const recordedHash = mine ? replayOutputHash(mine.sampleIds) : NONE;
     if (mine && theirs && recordedHash === mine.outputHash && theirs.outputHash === mine.outputHash && theirs.seed === mine.seed) continue;
     return mismatch(records, {
       kind: 'replay',

@@ -28,6 +28,15 @@ export function decideReplayStage(state: LoopState, runId: string, iteration: nu
     ...(config.strategy === 'reshuffle' ? { epoch: iteration } : {}),
     watermark,
     seed,
-    outputHash: hashCanonical(sampleIds),
+    outputHash: replayOutputHash(sampleIds),
   }));
+}
+
+/**
+ * Hashes the batch by run-relative sample keys (`s/<iteration>/<problem>/<attempt>`), so two runs
+ * with the same seed and config hash alike whatever their run ids. Keys stay unique along a fork
+ * chain because a child's iterations continue after the ones it inherits.
+ */
+export function replayOutputHash(sampleIds: readonly string[]): string {
+  return hashCanonical(sampleIds.map((id) => id.slice(id.lastIndexOf('/s/') + 1)));
 }
