@@ -15,8 +15,8 @@ CREATE TABLE IF NOT EXISTS lineage_edges {{ON_CLUSTER}}
     relation LowCardinality(String),
     occurred_at DateTime64(3, 'UTC')
 )
-ENGINE = {{REPLICATED}}ReplacingMergeTree
-ORDER BY (team, parent_id, child_id, relation)
+ENGINE = {{REPLICATED}}ReplacingMergeTree(occurred_at)
+ORDER BY (team, parent_id, child_id, relation, run_id)
 SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS lineage_edges_by_child {{ON_CLUSTER}}
@@ -31,8 +31,8 @@ CREATE TABLE IF NOT EXISTS lineage_edges_by_child {{ON_CLUSTER}}
     relation LowCardinality(String),
     occurred_at DateTime64(3, 'UTC')
 )
-ENGINE = {{REPLICATED}}ReplacingMergeTree
-ORDER BY (team, child_id, parent_id, relation)
+ENGINE = {{REPLICATED}}ReplacingMergeTree(occurred_at)
+ORDER BY (team, child_id, parent_id, relation, run_id)
 SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS lineage_edges_by_child_mv {{ON_CLUSTER}} TO lineage_edges_by_child

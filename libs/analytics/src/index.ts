@@ -9,3 +9,5 @@ export * from './projection/projection-rows';
 export * from './projection/project-events';
 export * from './projection/projection-sink';
 export * from './projection/write-intents';
+export * from './sql/statement-kind';
+export * from './sql/read-only-sql';

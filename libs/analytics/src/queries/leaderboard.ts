@@ -23,6 +23,8 @@ export interface LeaderboardRow {
   correct: number;
   /** Problems with at least one correct attempt. */
   solved: number;
+  /** Fewest attempts on any one problem of the group. */
+  min_attempts: number;
   /** Problems with fewer than k attempts: left out of pass@k. */
   problems_below_k: number;
   /** Mean over problems with at least k attempts; null when there is none. */
@@ -66,6 +68,7 @@ export function leaderboardQuery(options: LeaderboardOptions): { query: string; 
            sum(p.n) AS attempts,
            sum(p.c) AS correct,
            toUInt64(countIf(p.c > 0)) AS solved,
+           min(p.n) AS min_attempts,
            toUInt64(countIf(p.n < {k:UInt32})) AS problems_below_k,
            avgIf(${passAtKSql('p.n', 'p.c', '{k:UInt32}')}, p.n >= {k:UInt32}) AS pass_at_k_raw,
            if(problems_below_k = problems, NULL, pass_at_k_raw) AS pass_at_k,
@@ -91,6 +94,7 @@ export async function queryLeaderboard(client: ClickHouseClient, options: Leader
     attempts: Number(row.attempts),
     correct: Number(row.correct),
     solved: Number(row.solved),
+    min_attempts: Number(row.min_attempts),
     problems_below_k: Number(row.problems_below_k),
     pass_at_k: row.pass_at_k === null ? null : Number(row.pass_at_k),
     majority_correct: Number(row.majority_correct),
