@@ -71,8 +71,8 @@ describe('pass@k SQL', () => {
       const rows = await queryLeaderboard(store.client, { team: 'alpha', benchmark: 'arith', k: 2, groupBy: 'checkpoint' });
       expect(rows).toEqual([
         // p1: 1 - C(3,2)/C(5,2) = 0.7; p2 has 1 < k attempts and is left out.
-        { group_id: 'ckpt-a', problems: 2, attempts: 6, correct: 3, solved: 2, problems_below_k: 1, pass_at_k: expect.closeTo(0.7, 12), majority_correct: 0.5, mean_reward: 0.5 },
-        { group_id: 'ckpt-b', problems: 1, attempts: 4, correct: 0, solved: 0, problems_below_k: 0, pass_at_k: 0, majority_correct: 0, mean_reward: null },
+        { group_id: 'ckpt-a', problems: 2, attempts: 6, correct: 3, solved: 2, min_attempts: 1, problems_below_k: 1, pass_at_k: expect.closeTo(0.7, 12), majority_correct: 0.5, mean_reward: 0.5 },
+        { group_id: 'ckpt-b', problems: 1, attempts: 4, correct: 0, solved: 0, min_attempts: 4, problems_below_k: 0, pass_at_k: 0, majority_correct: 0, mean_reward: null },
       ]);
     });
 
