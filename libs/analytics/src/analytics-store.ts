@@ -5,7 +5,18 @@ import type { AnalyticsConfig } from './config';
 import { openChdbConnection, releaseChdb } from './chdb-connection';
 
 /** Formats the writer may send; both transports accept them as pre-encoded bytes. */
-export type InsertFormat = 'JSONEachRow' | 'TabSeparated';
+export type InsertFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'TabSeparated';
+
+/** Rows already encoded in `format`, for one table. */
+export interface EncodedInsert {
+  table: string;
+  format: InsertFormat;
+  body: Buffer;
+  /** The columns the rows carry, in order (all columns when absent). */
+  columns?: readonly string[];
+  /** Settings for this insert only, e.g. `insert_deduplication_token`. */
+  settings?: ClickHouseSettings;
+}
 
 /**
  * The one handle every service uses for analytics. `client` is a plain `@clickhouse/client`
@@ -20,8 +31,8 @@ export interface AnalyticsStore {
   /** Cluster name when tables are replicated (server deployments only). */
   readonly cluster?: string;
   readonly client: ClickHouseClient;
-  /** Inserts rows already encoded in `format`; `settings` apply to this insert only. */
-  insertEncoded(table: string, format: InsertFormat, body: Buffer, settings?: ClickHouseSettings): Promise<void>;
+  /** Inserts rows already encoded; nothing of the insert (settings included) outlives it. */
+  insertEncoded(insert: EncodedInsert): Promise<void>;
   /** Closes the client; on chDB also waits until the engine released the data directory. */
   close(): Promise<void>;
 }
@@ -40,8 +51,8 @@ async function openChdbStore(config: Extract<AnalyticsConfig, { kind: 'chdb' }>)
     kind: 'chdb',
     database: config.database,
     client,
-    async insertEncoded(table, format, body, settings) {
-      await connection.chdb.rawInsert({ table, format, values: body, settings: settings as Record<string, string | number> });
+    async insertEncoded({ table, format, body, columns, settings }) {
+      await connection.chdb.rawInsert({ table, format, values: body, columns, settings: settings as Record<string, string | number> });
     },
     async close() {
       await client.close();
@@ -71,8 +82,8 @@ async function openServerStore(config: Extract<AnalyticsConfig, { kind: 'server'
     database: config.database,
     cluster: config.cluster,
     client,
-    async insertEncoded(table, format, body, settings) {
-      await client.insert({ table, format, values: Readable.from([body]), clickhouse_settings: settings });
+    async insertEncoded({ table, format, body, columns, settings }) {
+      await client.insert({ table, format, values: Readable.from([body]), columns: columns as [string, ...string[]] | undefined, clickhouse_settings: settings });
     },
     close: () => client.close(),
   };

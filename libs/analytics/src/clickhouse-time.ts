@@ -3,7 +3,10 @@ export function toClickHouseTime(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 23).replace('T', ' ');
 }
 
-/** Same, from an RFC 3339 timestamp with any offset. */
+/** RFC 3339 timestamps as producers usually write them: UTC with milliseconds. */
+const UTC_MILLIS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** Same, from an RFC 3339 timestamp with any offset; the common UTC form skips date parsing. */
 export function isoToClickHouseTime(iso: string): string {
-  return toClickHouseTime(Date.parse(iso));
+  return UTC_MILLIS.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : toClickHouseTime(Date.parse(iso));
 }

@@ -6,9 +6,9 @@ import { exampleEvents, openProjectionFixture, type ProjectionFixture } from './
 function failingAt(store: AnalyticsStore, failingTable: string): AnalyticsStore {
   return {
     ...store,
-    insertEncoded: async (table, ...rest) => {
-      if (table === failingTable) throw new Error(`simulated crash before writing ${table}`);
-      return store.insertEncoded(table, ...rest);
+    insertEncoded: async (insert) => {
+      if (insert.table === failingTable) throw new Error(`simulated crash before writing ${insert.table}`);
+      return store.insertEncoded(insert);
     },
   };
 }

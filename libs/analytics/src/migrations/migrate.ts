@@ -1,6 +1,7 @@
 import { ConflictError } from '@xp/events';
 import type { AnalyticsStore } from '../analytics-store';
 import { toClickHouseTime } from '../clickhouse-time';
+import { encodeRows } from '../encode-rows';
 import { loadMigrations, renderStatements, type Migration, type MigrationTarget } from './migration-files';
 
 const LEDGER = 'schema_migrations';
@@ -84,12 +85,6 @@ async function appliedMigrations(store: AnalyticsStore): Promise<Map<number, str
 }
 
 async function record(store: AnalyticsStore, migration: Migration, applied: boolean): Promise<void> {
-  const row = {
-    version: migration.version,
-    name: migration.name,
-    checksum: migration.checksum,
-    applied: applied ? 1 : 0,
-    recorded_at: toClickHouseTime(Date.now()),
-  };
-  await store.insertEncoded(LEDGER, 'JSONEachRow', Buffer.from(JSON.stringify(row) + '\n'));
+  const row = [migration.version, migration.name, migration.checksum, applied ? 1 : 0, toClickHouseTime(Date.now())];
+  await store.insertEncoded({ table: LEDGER, format: 'JSONCompactEachRow', body: encodeRows([row]) });
 }

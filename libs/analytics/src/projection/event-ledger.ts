@@ -1,6 +1,6 @@
 import type { AnalyticsStore } from '../analytics-store';
 import type { PositionedEvent } from './projection-rows';
-import { encodeJsonEachRow } from './rows-writer';
+import { encodeRows } from '../encode-rows';
 
 /**
  * The ids of events already projected (table `projected_events`). The projector drops them from a
@@ -22,6 +22,12 @@ export async function alreadyProjected(store: AnalyticsStore, eventIds: string[]
 
 export async function recordProjected(store: AnalyticsStore, events: PositionedEvent[], token: string): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(({ event, partition, offset }) => ({ event_id: event.eventId, log_partition: partition, log_offset: offset }));
-  await store.insertEncoded('projected_events', 'JSONEachRow', encodeJsonEachRow(rows), { insert_deduplication_token: token });
+  const rows = events.map(({ event, partition, offset }) => [event.eventId, partition, offset]);
+  await store.insertEncoded({
+    table: 'projected_events',
+    format: 'JSONCompactEachRow',
+    columns: ['event_id', 'log_partition', 'log_offset'],
+    body: encodeRows(rows),
+    settings: { insert_deduplication_token: token },
+  });
 }

@@ -40,13 +40,14 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
 
   for (const positioned of events) {
     const { event } = positioned;
-    const common = commonColumns(positioned);
-    rows.events.push(eventRow(positioned, common));
-    for (const edge of lineageRows(event, common.occurred_at as string)) rows.lineage_edges.push(edge);
+    const occurredAt = isoToClickHouseTime(event.occurredAt);
+    const common = [event.team, event.experimentId, event.runId, event.eventId, event.seq, occurredAt, positioned.partition, positioned.offset];
+    rows.events.push([...common, event.type, event.schemaVersion, event.producer ?? '', event.parents, event.payload, toClickHouseTime(positioned.appendedAt)]);
+    pushLineage(rows.lineage_edges, event, occurredAt);
     switch (event.type) {
       case 'run.started':
       case 'run.finished':
-        rows.runs.push(runRow(event));
+        rows.runs.push(runRow(event, occurredAt));
         break;
       case 'problem.registered':
         benchmarks.set(factKey(event.team, event.runId, event.payload.problemId), event.payload.benchmark);
@@ -62,67 +63,55 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
           answer: answerOf(p.output),
         };
         samples.set(factKey(event.team, event.runId, p.sampleId), facts);
-        rows.samples.push({
-          ...common, sample_id: p.sampleId, problem_id: p.problemId, benchmark: facts.benchmark, checkpoint_id: p.checkpointId,
-          iteration: p.iteration, attempt: p.attempt, output: p.output, tokens: p.tokens, logprob: p.logprob, seed: p.seed,
-          temperature: p.temperature ?? null,
-        });
+        rows.samples.push([
+          ...common, p.sampleId, p.problemId, facts.benchmark, p.checkpointId, p.iteration, p.attempt, p.output, p.tokens,
+          p.logprob, p.seed, p.temperature ?? null,
+        ]);
         break;
       }
       case 'sample.verified': {
         const p = event.payload;
         const facts = sampleFacts(event, p.sampleId);
-        rows.verifications.push({
-          ...common, sample_id: p.sampleId, problem_id: p.problemId, benchmark: facts?.benchmark ?? benchmarkOf(event, p.problemId),
-          checkpoint_id: facts?.checkpointId ?? '', iteration: facts?.iteration ?? null, verifier_id: p.verifierId,
-          verifier_version: p.verifierVersion, verdict: p.verdict,
-          answer: reportedAnswer(p.details as Record<string, unknown> | undefined) ?? facts?.answer ?? '',
-          details: JSON.stringify(p.details ?? {}),
-        });
+        rows.verifications.push([
+          ...common, p.sampleId, p.problemId, facts?.benchmark ?? benchmarkOf(event, p.problemId), facts?.checkpointId ?? '',
+          facts?.iteration ?? null, p.verifierId, p.verifierVersion, p.verdict,
+          reportedAnswer(p.details as Record<string, unknown> | undefined) ?? facts?.answer ?? '', p.details ?? {},
+        ]);
         break;
       }
       case 'reward.assigned': {
         const p = event.payload;
         const facts = sampleFacts(event, p.sampleId);
         const problemId = p.problemId ?? facts?.problemId ?? '';
-        rows.rewards.push({
-          ...common, sample_id: p.sampleId, problem_id: problemId, benchmark: facts?.benchmark ?? benchmarkOf(event, problemId),
-          checkpoint_id: facts?.checkpointId ?? '', value: p.value, components: p.components,
-          reward_function: p.rewardFunction, reward_version: p.rewardVersion,
-        });
+        rows.rewards.push([
+          ...common, p.sampleId, problemId, facts?.benchmark ?? benchmarkOf(event, problemId), facts?.checkpointId ?? '',
+          p.value, p.components, p.rewardFunction, p.rewardVersion,
+        ]);
         break;
       }
       case 'curriculum.decided': {
         const p = event.payload;
-        rows.curriculum_decisions.push({
-          ...common, decision_id: p.decisionId, iteration: p.iteration, strategy: p.strategy, params: JSON.stringify(p.params ?? {}),
-          problem_ids: p.problemIds, watermark: p.watermark, seed: p.seed, output_hash: p.outputHash,
-        });
+        rows.curriculum_decisions.push([...common, p.decisionId, p.iteration, p.strategy, p.params ?? {}, p.problemIds, p.watermark, p.seed, p.outputHash]);
         break;
       }
       case 'replay.batch': {
         const p = event.payload;
-        rows.replay_batches.push({
-          ...common, batch_id: p.batchId, iteration: p.iteration, strategy: p.strategy, params: JSON.stringify(p.params ?? {}),
-          sample_ids: p.sampleIds, epoch: p.epoch ?? null, watermark: p.watermark, seed: p.seed, output_hash: p.outputHash,
-        });
+        rows.replay_batches.push([
+          ...common, p.batchId, p.iteration, p.strategy, p.params ?? {}, p.sampleIds, p.epoch ?? null, p.watermark, p.seed, p.outputHash,
+        ]);
         break;
       }
       case 'model.updated': {
         const p = event.payload;
-        rows.model_updates.push({
-          ...common, checkpoint_id: p.checkpointId, parent_checkpoint_id: p.parentCheckpointId, batch_ids: p.batchIds,
-          step: p.step, loss: p.loss, artifact_uri: p.artifactUri, sha256: p.sha256,
-        });
+        rows.model_updates.push([...common, p.checkpointId, p.parentCheckpointId, p.batchIds, p.step, p.loss, p.artifactUri, p.sha256]);
         break;
       }
       case 'evaluation.completed': {
         const p = event.payload;
-        rows.evaluations.push({
-          ...common, checkpoint_id: p.checkpointId, benchmark: p.benchmark, split: p.split, problems: p.problems,
-          samples_per_problem: p.samplesPerProblem, k: p.k, pass_at_1: p.passAt1, pass_at_k: p.passAtK,
-          maj_at_k: p.majAtK, mean_reward: p.meanReward, solved: p.solved,
-        });
+        rows.evaluations.push([
+          ...common, p.checkpointId, p.benchmark, p.split, p.problems, p.samplesPerProblem, p.k, p.passAt1, p.passAtK,
+          p.majAtK, p.meanReward, p.solved,
+        ]);
         break;
       }
     }
@@ -130,67 +119,33 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
   return { rows, samples, benchmarks };
 }
 
-/** Columns every per-event table starts with. */
-function commonColumns({ event, partition, offset }: PositionedEvent): Row {
-  return {
-    team: event.team,
-    experiment_id: event.experimentId,
-    run_id: event.runId,
-    event_id: event.eventId,
-    seq: event.seq,
-    occurred_at: isoToClickHouseTime(event.occurredAt),
-    log_partition: partition,
-    log_offset: offset,
-  };
-}
-
-function eventRow({ event, appendedAt }: PositionedEvent, common: Row): Row {
-  return {
-    ...common,
-    type: event.type,
-    schema_version: event.schemaVersion,
-    producer: event.producer ?? '',
-    parents: event.parents,
-    payload: JSON.stringify(event.payload),
-    appended_at: toClickHouseTime(appendedAt),
-  };
-}
-
-function runRow(event: EventOf<'run.started'> | EventOf<'run.finished'>): Row {
-  const key = { team: event.team, experiment_id: event.experimentId, run_id: event.runId };
-  const at = isoToClickHouseTime(event.occurredAt);
+function runRow(event: EventOf<'run.started'> | EventOf<'run.finished'>, at: string): Row {
+  const key = [event.team, event.experimentId, event.runId];
   if (event.type === 'run.started') {
     const p = event.payload;
-    return {
-      ...key, name: p.name ?? null, config: JSON.stringify(p.config), seed: p.seed, code_version: p.codeVersion,
-      parent_run_id: p.parentRunId ?? null, forked_at_offset: p.forkedAtOffset ?? null, started_at: at,
-      finished_at: null, status: null, iterations: null, error: null, summary: null,
-    };
+    return [
+      ...key, p.name ?? null, p.config, p.seed, p.codeVersion, p.parentRunId ?? null, p.forkedAtOffset ?? null, at,
+      null, null, null, null, null,
+    ];
   }
   const p = event.payload;
-  return {
-    ...key, name: null, config: null, seed: null, code_version: null, parent_run_id: null, forked_at_offset: null,
-    started_at: null, finished_at: at, status: p.status, iterations: p.iterations, error: p.error ?? null,
-    summary: p.summary === undefined ? null : JSON.stringify(p.summary),
-  };
+  return [...key, null, null, null, null, null, null, null, at, p.status, p.iterations, p.error ?? null, p.summary ?? null];
 }
 
 function problemRow(event: EventOf<'problem.registered'>, common: Row): Row {
   const p = event.payload;
   const source = p.source;
-  return {
-    ...common, problem_id: p.problemId, benchmark: p.benchmark, difficulty: p.difficulty, split: p.split, statement: p.statement,
-    source_kind: source.kind,
-    source_dataset: source.kind === 'dataset' ? source.dataset : null,
-    source_version: source.kind === 'dataset' ? source.version ?? null : null,
-    source_checkpoint_id: source.kind === 'conjectured' ? source.checkpointId : null,
-  };
+  return [
+    ...common, p.problemId, p.benchmark, p.difficulty, p.split, p.statement, source.kind,
+    source.kind === 'dataset' ? source.dataset : null,
+    source.kind === 'dataset' ? source.version ?? null : null,
+    source.kind === 'conjectured' ? source.checkpointId : null,
+  ];
 }
 
-function lineageRows(event: XpEvent, occurredAt: string): Row[] {
+function pushLineage(into: Row[], event: XpEvent, occurredAt: string): void {
   const lineage = lineageOf(event);
-  return lineage.parents.map((parent) => ({
-    team: event.team, experiment_id: event.experimentId, run_id: event.runId, parent_id: parent.id, parent_kind: parent.kind,
-    child_id: lineage.id, child_kind: lineage.kind, relation: parent.relation, occurred_at: occurredAt,
-  }));
+  for (const parent of lineage.parents) {
+    into.push([event.team, event.experimentId, event.runId, parent.id, parent.kind, lineage.id, lineage.kind, parent.relation, occurredAt]);
+  }
 }

@@ -17,8 +17,47 @@ export const PROJECTION_TABLES = [
 
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];
 
-/** A row as JSONEachRow sends it: column name -> value. */
-export type Row = Record<string, string | number | boolean | null | string[] | Record<string, number>>;
+/** Columns every per-event table starts with, in this order. */
+const EVENT_COLUMNS = ['team', 'experiment_id', 'run_id', 'event_id', 'seq', 'occurred_at', 'log_partition', 'log_offset'];
+
+/**
+ * The columns a row of each table carries, in row order. Rows travel as JSONCompactEachRow (values
+ * only): building and encoding arrays costs a fraction of keyed objects. JSON objects in a row
+ * (payloads, details, params) land verbatim in String columns.
+ */
+export const TABLE_COLUMNS: Record<ProjectionTable, readonly string[]> = {
+  events: [...EVENT_COLUMNS, 'type', 'schema_version', 'producer', 'parents', 'payload', 'appended_at'],
+  runs: [
+    'team', 'experiment_id', 'run_id', 'name', 'config', 'seed', 'code_version', 'parent_run_id', 'forked_at_offset',
+    'started_at', 'finished_at', 'status', 'iterations', 'error', 'summary',
+  ],
+  problems: [
+    ...EVENT_COLUMNS, 'problem_id', 'benchmark', 'difficulty', 'split', 'statement', 'source_kind', 'source_dataset',
+    'source_version', 'source_checkpoint_id',
+  ],
+  samples: [
+    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'checkpoint_id', 'iteration', 'attempt', 'output', 'tokens',
+    'logprob', 'seed', 'temperature',
+  ],
+  verifications: [
+    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'checkpoint_id', 'iteration', 'verifier_id', 'verifier_version',
+    'verdict', 'answer', 'details',
+  ],
+  rewards: [
+    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'checkpoint_id', 'value', 'components', 'reward_function', 'reward_version',
+  ],
+  curriculum_decisions: [...EVENT_COLUMNS, 'decision_id', 'iteration', 'strategy', 'params', 'problem_ids', 'watermark', 'seed', 'output_hash'],
+  replay_batches: [...EVENT_COLUMNS, 'batch_id', 'iteration', 'strategy', 'params', 'sample_ids', 'epoch', 'watermark', 'seed', 'output_hash'],
+  model_updates: [...EVENT_COLUMNS, 'checkpoint_id', 'parent_checkpoint_id', 'batch_ids', 'step', 'loss', 'artifact_uri', 'sha256'],
+  evaluations: [
+    ...EVENT_COLUMNS, 'checkpoint_id', 'benchmark', 'split', 'problems', 'samples_per_problem', 'k', 'pass_at_1', 'pass_at_k',
+    'maj_at_k', 'mean_reward', 'solved',
+  ],
+  lineage_edges: ['team', 'experiment_id', 'run_id', 'parent_id', 'parent_kind', 'child_id', 'child_kind', 'relation', 'occurred_at'],
+};
+
+/** A row's values in the order of its table's `TABLE_COLUMNS`. */
+export type Row = unknown[];
 
 export type ProjectionRows = Record<ProjectionTable, Row[]>;
 

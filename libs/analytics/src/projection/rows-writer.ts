@@ -1,5 +1,6 @@
 import type { AnalyticsStore } from '../analytics-store';
-import { PROJECTION_TABLES, type ProjectionRows, type Row } from './projection-rows';
+import { encodeRows } from '../encode-rows';
+import { PROJECTION_TABLES, TABLE_COLUMNS, type ProjectionRows } from './projection-rows';
 
 /**
  * Writes a batch's rows, one insert per table, each carrying the batch's deduplication token: an
@@ -9,13 +10,13 @@ import { PROJECTION_TABLES, type ProjectionRows, type Row } from './projection-r
  */
 export async function writeRows(store: AnalyticsStore, rows: ProjectionRows, token: string): Promise<void> {
   const writes = PROJECTION_TABLES.filter((table) => rows[table].length > 0).map((table) =>
-    store.insertEncoded(table, 'JSONEachRow', encodeJsonEachRow(rows[table]), { insert_deduplication_token: token }),
+    store.insertEncoded({
+      table,
+      format: 'JSONCompactEachRow',
+      columns: TABLE_COLUMNS[table],
+      body: encodeRows(rows[table]),
+      settings: { insert_deduplication_token: token },
+    }),
   );
   await Promise.all(writes);
-}
-
-export function encodeJsonEachRow(rows: Row[]): Buffer {
-  let text = '';
-  for (const row of rows) text += JSON.stringify(row) + '\n';
-  return Buffer.from(text, 'utf8');
 }

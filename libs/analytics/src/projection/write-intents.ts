@@ -1,5 +1,5 @@
 import type { AnalyticsStore } from '../analytics-store';
-import { encodeJsonEachRow } from './rows-writer';
+import { encodeRows } from '../encode-rows';
 
 /** A write the projector announced: records [fromOffset, toOffset] of one partition. */
 export interface WriteRange {
@@ -26,9 +26,12 @@ export class WriteIntents {
 
   async announce(range: WriteRange): Promise<void> {
     this.announced.set(range.partition, range);
-    const row = { group_id: this.groupId, topic: this.topic, log_partition: range.partition, from_offset: range.fromOffset, to_offset: range.toOffset };
-    await this.store.insertEncoded('projector_writes', 'JSONEachRow', encodeJsonEachRow([row]), {
-      insert_deduplication_token: this.token(range),
+    await this.store.insertEncoded({
+      table: 'projector_writes',
+      format: 'JSONCompactEachRow',
+      columns: ['group_id', 'topic', 'log_partition', 'from_offset', 'to_offset'],
+      body: encodeRows([[this.groupId, this.topic, range.partition, range.fromOffset, range.toOffset]]),
+      settings: { insert_deduplication_token: this.token(range) },
     });
   }
 
