@@ -10,6 +10,16 @@ export function deriveSeed(runSeed: number, ...labels: Array<string | number>): 
   return createHash('sha256').update(canonicalJson([runSeed >>> 0, ...labels])).digest().readUInt32BE(0);
 }
 
+const GOLDEN = 0x9e3779b9;
+
+/** The splitmix32 output function of one counter value. */
+function splitmix32(counter: number): number {
+  let z = counter >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
 /** sfc32: a small, fast generator with a 128-bit state; plenty for sampling and shuffling. */
 export class Rng {
   private a: number;
@@ -19,18 +29,10 @@ export class Rng {
 
   constructor(seed: number) {
     // splitmix32 spreads the 32-bit seed over the whole state so nearby seeds give unrelated streams.
-    let s = seed >>> 0;
-    const next = () => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    this.a = splitmix32(seed + GOLDEN);
+    this.b = splitmix32(seed + 2 * GOLDEN);
+    this.c = splitmix32(seed + 3 * GOLDEN);
+    this.d = splitmix32(seed + 4 * GOLDEN);
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
@@ -73,17 +75,20 @@ export class Rng {
     return out;
   }
 
-  /** Index drawn with probability proportional to weights (which need not sum to 1). */
-  weighted(weights: ArrayLike<number>): number {
+  /**
+   * Index drawn with probability proportional to weights (which need not sum to 1), optionally
+   * over the window [start, start + count) of a larger array; the index is relative to `start`.
+   */
+  weighted(weights: ArrayLike<number>, start = 0, count = weights.length - start): number {
     let total = 0;
-    for (let i = 0; i < weights.length; i++) total += weights[i];
+    for (let i = 0; i < count; i++) total += weights[start + i];
     let u = this.next() * total;
-    for (let i = 0; i < weights.length; i++) {
-      u -= weights[i];
+    for (let i = 0; i < count; i++) {
+      u -= weights[start + i];
       if (u < 0) return i;
     }
     // Rounding can leave u at ~0 after the last subtraction: return the last positive weight.
-    for (let i = weights.length - 1; i >= 0; i--) if (weights[i] > 0) return i;
-    return weights.length - 1;
+    for (let i = count - 1; i >= 0; i--) if (weights[start + i] > 0) return i;
+    return count - 1;
   }
 }

@@ -49,10 +49,12 @@ export class PolicySampler {
     const episodes = requests.map((r) => startEpisode(r.problem));
     const rngs = requests.map((r) => new Rng(r.seed));
     const logprobs = new Float64Array(requests.length);
+    const rows = Math.min(this.maxBatch, requests.length);
+    const buffers = { features: new Float32Array(rows * FEATURE_COUNT), mask: new Float32Array(rows * ACTION_COUNT) };
     let active = episodes.map((_, i) => i);
     while (active.length > 0) {
       for (let start = 0; start < active.length; start += this.maxBatch) {
-        await this.step(active.slice(start, start + this.maxBatch), episodes, rngs, logprobs);
+        await this.step(active.slice(start, start + this.maxBatch), episodes, rngs, logprobs, buffers);
       }
       active = active.filter((i) => !episodes[i].done);
     }
@@ -63,39 +65,49 @@ export class PolicySampler {
     }));
   }
 
-  private async step(rows: number[], episodes: Episode[], rngs: Rng[], logprobs: Float64Array): Promise<void> {
-    const features = new Float32Array(rows.length * FEATURE_COUNT);
-    const mask = new Float32Array(rows.length * ACTION_COUNT);
-    rows.forEach((i, r) => {
-      episodes[i].writeFeatures(features, r * FEATURE_COUNT);
-      episodes[i].writeMask(mask, r * ACTION_COUNT);
-    });
+  private async step(
+    rows: number[], episodes: Episode[], rngs: Rng[], logprobs: Float64Array, buffers: { features: Float32Array; mask: Float32Array },
+  ): Promise<void> {
+    const features = buffers.features.subarray(0, rows.length * FEATURE_COUNT);
+    const mask = buffers.mask.subarray(0, rows.length * ACTION_COUNT);
+    for (let r = 0; r < rows.length; r++) {
+      episodes[rows[r]].writeFeatures(features, r * FEATURE_COUNT);
+      episodes[rows[r]].writeMask(mask, r * ACTION_COUNT);
+    }
     const result = await this.session.run({
       [INPUT_FEATURES]: new Tensor('float32', features, [rows.length, FEATURE_COUNT]),
       [INPUT_MASK]: new Tensor('float32', mask, [rows.length, ACTION_COUNT]),
     });
     const probs = result[OUTPUT_PROBS].data as Float32Array;
-    const weights = new Float64Array(ACTION_COUNT);
-    rows.forEach((i, r) => {
-      const row = probs.subarray(r * ACTION_COUNT, (r + 1) * ACTION_COUNT);
-      const total = this.tempered(row, weights);
-      const action = rngs[i].weighted(weights);
-      logprobs[i] += Math.log(weights[action] / total);
+    const tempered = new Float64Array(ACTION_COUNT);
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
+      let action: number;
+      let probability: number;
+      if (this.temperature === 1) {
+        action = rngs[i].weighted(probs, r * ACTION_COUNT, ACTION_COUNT);
+        probability = probs[r * ACTION_COUNT + action];
+      } else {
+        const total = temper(probs, r * ACTION_COUNT, this.temperature, tempered);
+        action = rngs[i].weighted(tempered);
+        probability = tempered[action] / total;
+      }
+      logprobs[i] += Math.log(probability);
       episodes[i].apply(action);
-    });
-  }
-
-  /** Writes p^(1/T) into `out` and returns its sum; at T = 1 the model's probabilities pass through. */
-  private tempered(row: Float32Array, out: Float64Array): number {
-    let total = 0;
-    for (let a = 0; a < row.length; a++) {
-      out[a] = this.temperature === 1 ? row[a] : row[a] ** (1 / this.temperature);
-      total += out[a];
     }
-    return total;
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Writes p^(1/T) of one row of `probs` into `out` and returns its sum. */
+function temper(probs: Float32Array, start: number, temperature: number, out: Float64Array): number {
+  let total = 0;
+  for (let a = 0; a < out.length; a++) {
+    out[a] = probs[start + a] ** (1 / temperature);
+    total += out[a];
+  }
+  return total;
 }

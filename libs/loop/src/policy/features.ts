@@ -42,9 +42,8 @@ export function arithmeticFeatures(spec: ArithmeticSpec, out: Float32Array, offs
   out[f + 21] = target >= product ? 1 : 0;
 }
 
-export function mazeFeatures(
-  spec: MazeSpec, cell: number, visited: Uint8Array, step: number, out: Float32Array, offset: number,
-): void {
+/** The part of a maze step's features fixed by the cell alone: walls, open runs, where the goal lies. */
+export function mazeCellFeatures(spec: MazeSpec, cell: number, out: Float32Array, offset: number): void {
   const f = offset + MAZE_OFFSET;
   out[offset + 1] = 1;
   const row = Math.floor(cell / spec.cols);
@@ -54,9 +53,7 @@ export function mazeFeatures(
   const size = Math.max(spec.rows, spec.cols);
   MOVES.forEach((move, m) => {
     const next = neighbour(spec, cell, move);
-    const blocked = next < 0 || spec.walls[next];
-    out[f + m] = blocked ? 1 : 0;
-    out[f + 4 + m] = !blocked && visited[next] ? 1 : 0;
+    out[f + m] = next < 0 || spec.walls[next] ? 1 : 0;
     let run = 0;
     for (let c = next; c >= 0 && !spec.walls[c]; c = neighbour(spec, c, move)) run++;
     out[f + 14 + m] = run / size;
@@ -67,5 +64,14 @@ export function mazeFeatures(
   out[f + 11] = goalCol > col ? 1 : 0;
   out[f + 12] = Math.abs(goalRow - row) / spec.rows;
   out[f + 13] = Math.abs(goalCol - col) / spec.cols;
+}
+
+/**
+ * The part that depends on the attempt so far: which open neighbours were visited, and whether it
+ * has moved. `open` holds the cell's four neighbours (U D L R), -1 where blocked.
+ */
+export function mazeStepFeatures(open: ArrayLike<number>, visited: Uint8Array, step: number, out: Float32Array, offset: number): void {
+  const f = offset + MAZE_OFFSET;
+  for (let m = 0; m < 4; m++) out[f + 4 + m] = open[m] >= 0 && visited[open[m]] ? 1 : 0;
   out[f + 18] = step === 0 ? 1 : 0;
 }

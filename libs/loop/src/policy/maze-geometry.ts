@@ -1,0 +1,46 @@
+import { MOVES, neighbour } from '../tasks/maze';
+import type { MazeProblem } from '../tasks/problem';
+import { mazeCellFeatures } from './features';
+import { FEATURE_COUNT } from './layout';
+
+/**
+ * Per-maze lookups an attempt needs at every step, built once per problem: where each move from
+ * each cell leads (-1 when blocked by a wall or the edge) and each cell's fixed feature row.
+ */
+export class MazeGeometry {
+  /** cells x 4 (U D L R): the next cell, or -1. */
+  readonly open: Int32Array;
+  private readonly cellRows: Array<Float32Array | undefined> = [];
+
+  private constructor(private readonly problem: MazeProblem) {
+    const { spec } = problem;
+    this.open = new Int32Array(spec.rows * spec.cols * MOVES.length);
+    for (let cell = 0; cell < spec.rows * spec.cols; cell++) {
+      MOVES.forEach((move, m) => {
+        const next = neighbour(spec, cell, move);
+        this.open[cell * MOVES.length + m] = next >= 0 && !spec.walls[next] ? next : -1;
+      });
+    }
+  }
+
+  private static readonly cache = new WeakMap<MazeProblem, MazeGeometry>();
+
+  static of(problem: MazeProblem): MazeGeometry {
+    let geometry = MazeGeometry.cache.get(problem);
+    if (!geometry) {
+      geometry = new MazeGeometry(problem);
+      MazeGeometry.cache.set(problem, geometry);
+    }
+    return geometry;
+  }
+
+  cellRow(cell: number): Float32Array {
+    let row = this.cellRows[cell];
+    if (!row) {
+      row = new Float32Array(FEATURE_COUNT);
+      mazeCellFeatures(this.problem.spec, cell, row, 0);
+      this.cellRows[cell] = row;
+    }
+    return row;
+  }
+}
