@@ -82,9 +82,10 @@ async function main() {
   const iterations = await iterationStages();
   const stageRows = iterations.map((m) => {
     const total = Object.values(m.stageMs).reduce((s, v) => s + v, 0);
-    return [m.iteration, m.trainSamples, ...(['curriculum', 'sampling', 'replay', 'training', 'evaluation'] as const).map((s) => Math.round(m.stageMs[s])), Math.round(total)];
+    const stages = (['curriculum', 'sampling', 'replay', 'training', 'evaluation'] as const).map((s) => Math.round(m.stageMs[s]));
+    return [m.iteration, m.trainSamples, ...stages, Math.round(total), m.events, Math.round(m.eventsMs)];
   });
-  console.log(table(['iteration', 'train samples', 'curriculum', 'sampling', 'replay', 'training', 'evaluation', 'total'], stageRows));
+  console.log(table(['iteration', 'train samples', 'curriculum', 'sampling', 'replay', 'training', 'evaluation', 'total', 'events', 'of which appending'], stageRows));
 }
 
 main().catch((error) => {

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, UsageError, type XpEvent } from '@xp/events';
 import { resolveLoopConfig } from './config';
 import { checkIterations, CODE_VERSION, driveIterations, ensureEventTopic, strategyOverrides, type LoopOptionsBase, type RunResult } from './drive';
-import { requireConfig } from './loop-config-of';
+import { requireConfig } from './require-config';
 import { project } from './projection';
 import { inheritedEntries, readRunEvents, RunHistory } from './run-history';
 import { PRODUCERS, RunWriter } from './run-writer';

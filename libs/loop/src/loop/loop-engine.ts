@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ModelUpdatedPayload } from '@xp/events';
 import type { PolicySampler } from '../sampler';
 import { SamplerCache } from './sampler-cache';
-import { requireConfig } from './loop-config-of';
+import { requireConfig } from './require-config';
 import type { BenchmarkResult, HeldOutMetrics, IterationMetrics, LoopProgress, LoopStage } from './metrics-types';
 import { heldOutProblems } from './projection';
 import { PRODUCERS, type RunWriter } from './run-writer';
@@ -52,6 +52,7 @@ export class LoopEngine {
 
   async iterate(iteration: number): Promise<IterationMetrics> {
     const config = requireConfig(this.state);
+    const writes = { ...this.writer.totals };
     const stageMs = {} as Record<LoopStage, number>;
     const timed = async <T>(stage: LoopStage, work: () => Promise<T> | T): Promise<T> => {
       this.report({ iteration, stage });
@@ -109,6 +110,8 @@ export class LoopEngine {
       heldOutMajAtK: heldOut.majAtK,
       heldOut,
       stageMs,
+      events: this.writer.totals.events - writes.events,
+      eventsMs: this.writer.totals.ms - writes.ms,
     };
   }
 

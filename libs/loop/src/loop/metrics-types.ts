@@ -34,8 +34,11 @@ export interface IterationMetrics {
   heldOutPassAtK: number;
   heldOutMajAtK: number;
   heldOut: HeldOutMetrics;
-  /** Wall time per stage, in milliseconds. */
+  /** Wall time per stage, in milliseconds (each includes appending its events). */
   stageMs: Record<LoopStage, number>;
+  /** Events this iteration appended, and the part of the wall time spent validating and appending them. */
+  events: number;
+  eventsMs: number;
 }
 
 export interface LoopProgress {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   EventFactory, InvalidEventError, SchemaRegistry, type EventType, type PayloadByType, type XpEvent,
 } from '@xp/events';
@@ -37,6 +38,8 @@ let sharedRegistry: SchemaRegistry | undefined;
  * the next decision sees exactly what the log now holds.
  */
 export class RunWriter {
+  /** Events written so far and the wall time spent stamping, validating and appending them. */
+  readonly totals = { events: 0, ms: 0 };
   private readonly factories = new Map<string, EventFactory>();
   private readonly registry = (sharedRegistry ??= new SchemaRegistry());
 
@@ -49,6 +52,7 @@ export class RunWriter {
   ) {}
 
   async write(drafts: readonly EventDraft[]): Promise<HistoryEntry[]> {
+    const started = performance.now();
     const events = drafts.map((draft) => this.stamp(draft));
     const entries: HistoryEntry[] = [];
     for (let start = 0; start < events.length; start += APPEND_CHUNK) {
@@ -60,6 +64,8 @@ export class RunWriter {
         entries.push(entry);
       });
     }
+    this.totals.events += events.length;
+    this.totals.ms += performance.now() - started;
     return entries;
   }
 

@@ -2,7 +2,7 @@ import type { EventLog } from '@xp/event-log';
 import { hashCanonical, sha256Hex } from '../canonical-hash';
 import type { SampledAttempt } from '../sampler';
 import type { LoopConfig } from './config';
-import { requireConfig } from './loop-config-of';
+import { requireConfig } from './require-config';
 import { heldOutProblems, project, type LoopState } from './projection';
 import { groupByIteration, type AttemptRecords, type IterationRecords } from './run-records';
 import { loadRunHistory, type RunHistory } from './run-history';

@@ -2,7 +2,7 @@ import type { CurriculumDecidedPayload } from '@xp/events';
 import { hashCanonical } from '../../canonical-hash';
 import { curriculumParams, decideCurriculum } from '../../curriculum/strategies';
 import { deriveSeed } from '../../rng';
-import { requireConfig } from '../loop-config-of';
+import { requireConfig } from '../require-config';
 import { trainingProblems, type LoopState } from '../projection';
 
 export function curriculumDecisionId(runId: string, iteration: number): string {

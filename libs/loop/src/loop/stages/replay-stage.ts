@@ -2,7 +2,7 @@ import type { ReplayBatchPayload } from '@xp/events';
 import { hashCanonical } from '../../canonical-hash';
 import { decideReplay, replayParams } from '../../replay/strategies';
 import { deriveSeed } from '../../rng';
-import { requireConfig } from '../loop-config-of';
+import { requireConfig } from '../require-config';
 import type { LoopState } from '../projection';
 
 export function replayBatchId(runId: string, iteration: number, index: number): string {

@@ -4,7 +4,7 @@ import { fineTune, type KeptAttempt } from '../../policy/fine-tune';
 import { DEFAULT_ADAM } from '../../policy/mlp';
 import { initialPolicy, policyFromOnnx, policyToOnnx } from '../../policy/policy';
 import type { LoopConfig } from '../config';
-import { requireConfig } from '../loop-config-of';
+import { requireConfig } from '../require-config';
 import type { LoopState } from '../projection';
 
 /** The first checkpoint of a run: weights drawn from the run seed, recorded as step 0 without a parent. */
