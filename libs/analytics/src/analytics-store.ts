@@ -4,8 +4,8 @@ import { UnavailableError } from '@xp/events';
 import type { AnalyticsConfig } from './config';
 import { openChdbConnection, releaseChdb } from './chdb-connection';
 
-/** Formats the writer may send; both transports accept them as pre-encoded bytes. */
-export type InsertFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'TabSeparated';
+/** Formats the writer sends (any ClickHouse input format would pass through unchanged). */
+export type InsertFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'JSONCompactColumns';
 
 /** Rows already encoded in `format`, for one table. */
 export interface EncodedInsert {
@@ -20,10 +20,10 @@ export interface EncodedInsert {
 
 /**
  * The one handle every service uses for analytics. `client` is a plain `@clickhouse/client`
- * client in both deployments, so queries are written once. Inserts go through `insertEncoded`,
- * because the two transports differ there: chDB turns per-query settings into session-wide SETs
- * (an insert deduplication token would stick to every later insert), so on chDB the settings
- * travel inside the INSERT statement of a raw insert instead.
+ * client in both deployments, so queries and inserts are written once. Do not pass
+ * `clickhouse_settings` through `client` for chDB: chDB turns them into session-wide SETs that
+ * outlive the query (an insert deduplication token would then drop every later insert). Inserts
+ * therefore go through `insertEncoded`, which writes their settings into the INSERT statement.
  */
 export interface AnalyticsStore {
   readonly kind: AnalyticsConfig['kind'];
@@ -51,9 +51,7 @@ async function openChdbStore(config: Extract<AnalyticsConfig, { kind: 'chdb' }>)
     kind: 'chdb',
     database: config.database,
     client,
-    async insertEncoded({ table, format, body, columns, settings }) {
-      await connection.chdb.rawInsert({ table, format, values: body, columns, settings: settings as Record<string, string | number> });
-    },
+    insertEncoded: (insert) => execInsert(client, insert),
     async close() {
       await client.close();
       await releaseChdb();
@@ -82,9 +80,25 @@ async function openServerStore(config: Extract<AnalyticsConfig, { kind: 'server'
     database: config.database,
     cluster: config.cluster,
     client,
-    async insertEncoded({ table, format, body, columns, settings }) {
-      await client.insert({ table, format, values: Readable.from([body]), columns: columns as [string, ...string[]] | undefined, clickhouse_settings: settings });
-    },
+    insertEncoded: (insert) => execInsert(client, insert),
     close: () => client.close(),
   };
+}
+
+/** `INSERT INTO t (columns) SETTINGS k = v FORMAT f` with the encoded rows as its body; the same on both transports. */
+async function execInsert(client: ClickHouseClient, insert: EncodedInsert): Promise<void> {
+  const result = await client.exec({ query: insertStatement(insert), values: Readable.from([insert.body]) });
+  for await (const chunk of result.stream) void chunk;
+}
+
+export function insertStatement({ table, format, columns, settings }: Omit<EncodedInsert, 'body'>): string {
+  const columnList = columns ? ` (${columns.join(', ')})` : '';
+  const entries = Object.entries(settings ?? {}).filter(([, value]) => value !== undefined);
+  const settingsClause = entries.length > 0 ? ` SETTINGS ${entries.map(([name, value]) => `${name} = ${settingLiteral(value)}`).join(', ')}` : '';
+  return `INSERT INTO ${table}${columnList}${settingsClause} FORMAT ${format}`;
+}
+
+function settingLiteral(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(Number(value));
+  return `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -11,3 +11,4 @@ export * from './projection/projection-sink';
 export * from './projection/write-intents';
 export * from './sql/statement-kind';
 export * from './sql/read-only-sql';
+export * from './encode-rows';

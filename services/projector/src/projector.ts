@@ -1,5 +1,5 @@
 import { ProjectionSink, type AnalyticsStore } from '@xp/analytics';
-import { DEFAULT_PARTITIONS, TOPICS, type BatchContext, type DeadLetter, type EventLog, type Subscription } from '@xp/event-log';
+import { DEFAULT_PARTITIONS, TOPICS, type BatchContext, type DeadLetter, type EventLog, type LogRecord, type Subscription } from '@xp/event-log';
 import { SchemaRegistry } from '@xp/events';
 import { decodeRecords } from './record-decoder';
 import { planWrites, rangeOf } from './write-plan';
@@ -18,14 +18,14 @@ export interface ProjectorOptions {
   maxWaitMs?: number;
   /** Called when a batch failed and will be retried. */
   onError?: (error: unknown, context: BatchContext) => void;
-  /** Called after each batch is written, before its offsets are committed. */
-  onBatch?: (stats: BatchStats) => void;
+  /** Called after each batch is written (its rows visible), before its offsets are committed. */
+  onBatch?: (batch: LogRecord[], stats: BatchStats) => void;
   registry?: SchemaRegistry;
 }
 
 export interface BatchStats {
   partition: number;
-  records: number;
+  /** Events written for the first time (not duplicates, not dead letters). */
   projected: number;
   rejected: number;
   /** Records the partition held beyond this batch when it was read. */
@@ -65,7 +65,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
         // Records read past the batch are delivered again later; they are dead-lettered then.
         deadLetters.push(...rejected.filter((letter) => letter.record.offset <= lastOffset));
       }
-      options.onBatch?.({ partition: context.partition, records: batch.length, projected, rejected: deadLetters.length, lag: context.highWatermark - lastOffset - 1 });
+      options.onBatch?.(batch, { partition: context.partition, projected, rejected: deadLetters.length, lag: context.highWatermark - lastOffset - 1 });
       return { deadLetters };
     },
   });

@@ -1,5 +1,5 @@
 import type { AnalyticsStore } from '../analytics-store';
-import { encodeRows } from '../encode-rows';
+import { encodeColumns } from '../encode-rows';
 import { PROJECTION_TABLES, TABLE_COLUMNS, type ProjectionRows } from './projection-rows';
 
 /**
@@ -12,9 +12,9 @@ export async function writeRows(store: AnalyticsStore, rows: ProjectionRows, tok
   const writes = PROJECTION_TABLES.filter((table) => rows[table].length > 0).map((table) =>
     store.insertEncoded({
       table,
-      format: 'JSONCompactEachRow',
+      format: 'JSONCompactColumns',
       columns: TABLE_COLUMNS[table],
-      body: encodeRows(rows[table]),
+      body: encodeColumns(rows[table], TABLE_COLUMNS[table].length),
       settings: { insert_deduplication_token: token },
     }),
   );

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { encodeRows, migrate, openAnalyticsStore, projectEvents, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
+import { EmbeddedEventLog, encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
+import { SchemaRegistry, type XpEvent } from '@xp/events';
+import { ingestNdjson } from '@xp/ingest';
+import { PROJECTOR_GROUP, startProjector } from '../projector';
+import { percentile, perSecond, printTable } from './bench-report';
+import { mixedEvents } from './mixed-events';
+
+/**
+ * End-to-end projection benchmark on the embedded stack (embedded log + chDB):
+ *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 20000] [--lag-seconds 15]
+ * 1. `xp ingest`'s path (validate + append) feeding a running projector, until every row is visible;
+ * 2. in the same process and engine, raw inserts of the same rows, pre-encoded, same batch size;
+ * 3. projection lag (append -> visible) while events arrive at half the end-to-end rate.
+ */
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'xp-projector-bench-'));
+  try {
+    const lines = ndjsonLines(args.events);
+    const open = async (database: string) => {
+      const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database });
+      await migrate(store);
+      return store;
+    };
+    const e2e = await measureEndToEnd(join(dir, 'log-e2e'), await open('xp'), lines, args.batch);
+    const raw = await measureRawInserts(await open('xp_raw'), lines, args.batch);
+    const lagRate = Math.round(e2e.eventsPerSecond / 2);
+    const lag = await measureLag(join(dir, 'log-lag'), await open('xp_lag'), lagRate, args.lagSeconds, args.batch);
+    printTable(`Projection, embedded log -> chDB, ${args.events.toLocaleString('en-US')} mixed events, batches of ${args.batch.toLocaleString('en-US')}`, [
+      ['ingest (validate + append), while projecting', perSecond(args.events, e2e.ingestMs)],
+      ['end to end: ingest -> rows visible', perSecond(args.events, e2e.totalMs)],
+      ['rows written per event', (raw.rows / args.events).toFixed(2)],
+      ['baseline: raw inserts of the same rows', `${perSecond(args.events, raw.insertMs)} (${perSecond(raw.rows, raw.insertMs)} rows)`],
+      ['ratio end to end / raw inserts', (raw.insertMs / e2e.totalMs).toFixed(2)],
+      [`lag p50 at ${lagRate.toLocaleString('en-US')} events/s (half of end to end)`, `${lag.p50} ms`],
+      [`lag p99 at ${lagRate.toLocaleString('en-US')} events/s`, `${lag.p99} ms`],
+      ['lag: events measured', lag.events.toLocaleString('en-US')],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function ndjsonLines(count: number): string[] {
+  const lines: string[] = [];
+  for (const event of mixedEvents()) {
+    if (lines.length >= count) break;
+    lines.push(JSON.stringify(event));
+  }
+  return lines;
+}
+
+async function measureEndToEnd(logDir: string, store: AnalyticsStore, lines: string[], batch: number) {
+  const log = EmbeddedEventLog.open({ dir: logDir });
+  await log.ensureTopics([{ name: TOPICS.events, partitions: 4 }]);
+  const started = performance.now();
+  const subscription = await startProjector({ log, store, maxBatchSize: batch });
+  const report = await ingestNdjson(Readable.from(lines.map((line) => line + '\n')), { log, registry: new SchemaRegistry(), chunkSize: 5000 });
+  const ingestMs = performance.now() - started;
+  await waitUntilProjected(log, report.accepted);
+  const totalMs = performance.now() - started;
+  await subscription.stop();
+  await log.close();
+  const [{ n }] = await (await store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })).json<{ n: string }>();
+  if (Number(n) !== lines.length) throw new Error(`expected ${lines.length} events visible, found ${n}`);
+  await store.close();
+  return { ingestMs, totalMs, eventsPerSecond: (lines.length / totalMs) * 1000 };
+}
+
+/** The rows the projector wrote, re-derived and encoded outside the clock; only the inserts are timed. */
+async function measureRawInserts(store: AnalyticsStore, lines: string[], batch: number) {
+  let insertMs = 0;
+  let rows = 0;
+  for (let from = 0; from < lines.length; from += batch) {
+    const events = lines.slice(from, from + batch).map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: from + i, appendedAt: Date.now() }));
+    const projection = projectEvents(events, { sample: () => undefined, benchmarkOf: () => undefined });
+    const bodies = PROJECTION_TABLES.filter((table) => projection.rows[table].length > 0).map((table) => {
+      rows += projection.rows[table].length;
+      return { table, format: 'JSONCompactEachRow' as const, columns: TABLE_COLUMNS[table], body: encodeRows(projection.rows[table]) };
+    });
+    const started = performance.now();
+    await Promise.all(bodies.map((insert) => store.insertEncoded(insert)));
+    insertMs += performance.now() - started;
+  }
+  await store.close();
+  return { insertMs, rows };
+}
+
+async function measureLag(logDir: string, store: AnalyticsStore, rate: number, seconds: number, batch: number) {
+  const log = EmbeddedEventLog.open({ dir: logDir });
+  await log.ensureTopics([{ name: TOPICS.events, partitions: 4 }]);
+  const lags: number[] = [];
+  const subscription = await startProjector({
+    log, store, maxBatchSize: batch,
+    onBatch: (records) => {
+      const now = Date.now();
+      for (const record of records) lags.push(now - record.timestamp);
+    },
+  });
+  const registry = new SchemaRegistry();
+  const events = mixedEvents({ seed: 7 });
+  const tickMs = 20;
+  const started = Date.now();
+  let sent = 0;
+  while (Date.now() - started < seconds * 1000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * rate) - sent;
+    const chunk: XpEvent[] = [];
+    for (let i = 0; i < due; i++) {
+      const result = registry.validate(events.next().value);
+      if (result.ok) chunk.push(result.event);
+    }
+    if (chunk.length > 0) await log.append(TOPICS.events, chunk.map(encodeEvent));
+    sent += due;
+    await new Promise((resolve) => setTimeout(resolve, tickMs));
+  }
+  await waitUntilProjected(log, sent);
+  await subscription.stop();
+  await log.close();
+  await store.close();
+  lags.sort((a, b) => a - b);
+  return { p50: percentile(lags, 50), p99: percentile(lags, 99), events: lags.length };
+}
+
+async function waitUntilProjected(log: EventLog, expected: number): Promise<void> {
+  for (;;) {
+    const committed = (await log.committedOffsets(PROJECTOR_GROUP, TOPICS.events)).reduce((a, b) => a + b, 0);
+    if (committed >= expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function parseArgs(argv: string[]): { events: number; batch: number; lagSeconds: number } {
+  const value = (flag: string, fallback: number) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? Number(argv[i + 1]) : fallback;
+  };
+  return { events: value('--events', 1_000_000), batch: value('--batch', 20_000), lagSeconds: value('--lag-seconds', 15) };
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
