@@ -17,7 +17,10 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@xp/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: {
+    '^@xp/(api|cli|projector)$': '<rootDir>/services/$1/src',
+    '^@xp/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60000,

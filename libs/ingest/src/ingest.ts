@@ -18,6 +18,8 @@ export interface IngestOptions {
   registry: SchemaRegistry;
   /** Events appended per log write (default 5000). */
   chunkSize?: number;
+  /** A further check on schema-valid events (e.g. the caller's team); returns why an event is refused. */
+  admit?: (event: XpEvent) => ValidationIssue | undefined;
   /** Called after each chunk is durably appended, with bytes of input consumed so far. */
   onProgress?: (progress: { accepted: number; rejected: number; bytes: number }) => void;
 }
@@ -53,8 +55,10 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
     bytes += Buffer.byteLength(text) + 1;
     if (isBlankLine(text)) continue;
     const result = parseEventLine(registry, text, lineNumber);
-    if (result.ok) chunk.push(result.event);
-    else report.rejected.push({ line: result.line, issues: result.issues });
+    const refusal = result.ok ? options.admit?.(result.event) : undefined;
+    if (!result.ok) report.rejected.push({ line: result.line, issues: result.issues });
+    else if (refusal) report.rejected.push({ line: result.line, issues: [refusal] });
+    else chunk.push(result.event);
     if (chunk.length >= chunkSize) await flush();
   }
   if (chunk.length > 0) await flush();
@@ -63,13 +67,15 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
 }
 
 /** Validates already-parsed events (HTTP and GraphQL ingest) and appends the valid ones. */
-export async function ingestValues(values: unknown[], options: Pick<IngestOptions, 'log' | 'registry'>): Promise<IngestReport> {
+export async function ingestValues(values: unknown[], options: Pick<IngestOptions, 'log' | 'registry' | 'admit'>): Promise<IngestReport> {
   const report: IngestReport = { accepted: 0, rejected: [] };
   const valid: XpEvent[] = [];
   values.forEach((value, i) => {
     const result = options.registry.validate(value);
-    if (result.ok) valid.push(result.event);
-    else report.rejected.push({ line: i + 1, issues: result.issues });
+    const refusal = result.ok ? options.admit?.(result.event) : undefined;
+    if (!result.ok) report.rejected.push({ line: i + 1, issues: result.issues });
+    else if (refusal) report.rejected.push({ line: i + 1, issues: [refusal] });
+    else valid.push(result.event);
   });
   if (valid.length > 0) await options.log.append(TOPICS.events, valid.map(encodeEvent));
   report.accepted = valid.length;

@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ApiDependencies } from './api-dependencies';
+import { ApiModule } from './app.module';
+
+export const DEFAULT_PORT = 4000;
+export const DEFAULT_MAX_INGEST_BYTES = 16 * 1024 * 1024;
+
+export interface ApiServer {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the HTTP server: GraphQL at /graphql, NDJSON ingest at /v1/events, health and metrics. */
+export async function startApiServer(
+  deps: ApiDependencies,
+  options: { port?: number; host?: string; logger?: LoggerService | false; staticDir?: string } = {},
+): Promise<ApiServer> {
+  const app = await NestFactory.create(ApiModule.register(deps), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  const limit = deps.maxIngestBytes ?? DEFAULT_MAX_INGEST_BYTES;
+  app.use('/v1/events', express.raw({ type: () => true, limit }));
+  app.use('/graphql', express.json({ limit: '8mb' }));
+  app.use(bodyErrors(limit));
+  if (options.staticDir) app.use(express.static(options.staticDir, { index: 'index.html', fallthrough: true }));
+  const port = options.port ?? DEFAULT_PORT;
+  const host = options.host ?? '127.0.0.1';
+  await app.listen(port, host);
+  const address = (app.getHttpServer() as Server).address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  return { app, url: `http://${host}:${boundPort}`, close: () => app.close() };
+}
+
+/** Body-parser failures as JSON with the right status: 413 over the size limit, 400 for malformed JSON. */
+function bodyErrors(limit: number) {
+  return (error: { type?: string; status?: number; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (error?.type === 'entity.too.large') {
+      res.status(413).json({ error: `request body is over the ${limit}-byte limit; split it into smaller requests` });
+    } else if (error?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: `request body is not valid JSON: ${error.message}` });
+    } else {
+      next(error);
+    }
+  };
+}

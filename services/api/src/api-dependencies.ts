@@ -1,0 +1,23 @@
+import type { AnalyticsStore } from '@xp/analytics';
+import type { ApiKeyStore } from '@xp/auth';
+import type { EventLog } from '@xp/event-log';
+import type { SchemaRegistry } from '@xp/events';
+import type { Telemetry } from '@xp/telemetry';
+import type { LoopControl } from './loop-control';
+
+/** What the API needs from the process that hosts it (`xp up` or `xp serve api`). */
+export interface ApiDependencies {
+  log: EventLog;
+  analytics: AnalyticsStore;
+  keys: ApiKeyStore;
+  registry: SchemaRegistry;
+  telemetry: Telemetry;
+  /** Starting, replaying and forking runs of the built-in loop; absent when this process hosts no loop. */
+  loop?: LoopControl;
+  /** Largest accepted `POST /v1/events` body in bytes (default 16 MiB). */
+  maxIngestBytes?: number;
+  /** True once the hosting process finished start-up (migrations applied, consumers running). */
+  isReady?: () => boolean;
+}
+
+export const API_DEPENDENCIES = Symbol('ApiDependencies');

@@ -1,0 +1,46 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { API_DEPENDENCIES, type ApiDependencies } from './api-dependencies';
+import { graphqlOptions } from './graphql/graphql-options';
+import { HealthController } from './health/health.controller';
+import { IngestController } from './ingest/ingest.controller';
+import { LeaderboardResolver } from './leaderboard/leaderboard.resolver';
+import { LineageRepository } from './lineage/lineage.repository';
+import { LineageResolver } from './lineage/lineage.resolver';
+import { LoopMutationsResolver } from './loop/loop.resolver';
+import { MetricsController } from './metrics/metrics.controller';
+import { ProgressResolver } from './progress/progress.resolver';
+import { RunsRepository } from './runs/runs.repository';
+import { RunFieldsResolver, RunsQueryResolver } from './runs/runs.resolver';
+import { SamplesRepository } from './samples/samples.repository';
+import { SampleFieldsResolver, SamplesQueryResolver } from './samples/samples.resolver';
+
+@Module({})
+export class ApiModule {
+  static register(deps: ApiDependencies): DynamicModule {
+    const repositories = {
+      runs: new RunsRepository(deps.analytics),
+      samples: new SamplesRepository(deps.analytics),
+      lineage: new LineageRepository(deps.analytics),
+    };
+    return {
+      module: ApiModule,
+      imports: [GraphQLModule.forRoot(graphqlOptions(deps, repositories))],
+      controllers: [HealthController, MetricsController, IngestController],
+      providers: [
+        { provide: API_DEPENDENCIES, useValue: deps },
+        { provide: RunsRepository, useValue: repositories.runs },
+        { provide: SamplesRepository, useValue: repositories.samples },
+        { provide: LineageRepository, useValue: repositories.lineage },
+        RunsQueryResolver,
+        RunFieldsResolver,
+        SamplesQueryResolver,
+        SampleFieldsResolver,
+        LineageResolver,
+        LeaderboardResolver,
+        LoopMutationsResolver,
+        ProgressResolver,
+      ],
+    };
+  }
+}

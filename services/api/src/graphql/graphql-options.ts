@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver } from '@nestjs/apollo';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApiDependencies } from '../api-dependencies';
+import { authenticate, UnauthenticatedError } from '../auth/caller';
+import type { LineageRepository } from '../lineage/lineage.repository';
+import type { RunsRepository } from '../runs/runs.repository';
+import type { SamplesRepository } from '../samples/samples.repository';
+import { toGraphQLError, unauthenticated } from './errors';
+import { queryLimitsRule } from './query-limits';
+import { createLoaders, type RequestContext } from './request-context';
+import { DateTimeScalar, JsonScalar } from './scalars';
+
+/** The SDL in schemas/ is the contract; resolvers are bound to it (schema first). */
+export const SCHEMA_PATH = join(__dirname, '../../../../schemas/graphql/schema.graphql');
+
+export interface Repositories {
+  runs: RunsRepository;
+  samples: SamplesRepository;
+  lineage: LineageRepository;
+}
+
+export function graphqlOptions(deps: ApiDependencies, repositories: Repositories): ApolloDriverConfig {
+  const contextFor = (authorization: unknown): RequestContext => {
+    try {
+      const caller = authenticate(deps.keys, authorization);
+      return { caller, loaders: createLoaders(caller.team, repositories.runs, repositories.samples) };
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) throw unauthenticated(error.message);
+      throw error;
+    }
+  };
+  return {
+    driver: ApolloDriver,
+    typePaths: [SCHEMA_PATH],
+    resolvers: { JSON: JsonScalar, DateTime: DateTimeScalar },
+    path: '/graphql',
+    playground: false,
+    introspection: true,
+    csrfPrevention: true,
+    validationRules: [queryLimitsRule()],
+    plugins: [latencyPlugin(deps)],
+    formatError: (formatted, error) => {
+      const original = (error as { originalError?: unknown }).originalError;
+      const mapped = original ? toGraphQLError(original) : undefined;
+      if (mapped && mapped !== original && mapped instanceof Error) {
+        return { ...formatted, message: mapped.message, extensions: { ...formatted.extensions, ...(mapped as { extensions?: object }).extensions } };
+      }
+      return formatted;
+    },
+    context: ({ req, extra }: { req?: { headers: Record<string, unknown> }; extra?: { connectionParams?: Record<string, unknown> } }) => {
+      if (req) return contextFor(req.headers.authorization);
+      const params = extra?.connectionParams ?? {};
+      return contextFor(params.authorization ?? params.Authorization);
+    },
+    subscriptions: {
+      'graphql-ws': {
+        path: '/graphql',
+        onConnect: (context: { connectionParams?: Record<string, unknown>; extra: Record<string, unknown> }) => {
+          const params = context.connectionParams ?? {};
+          // Refuse the socket before any subscription starts when the key is missing or wrong.
+          authenticate(deps.keys, params.authorization ?? params.Authorization);
+          context.extra.connectionParams = params;
+          return true;
+        },
+      },
+    },
+  } as ApolloDriverConfig;
+}
+
+/** Records each operation's latency and outcome in the process metrics. */
+function latencyPlugin(deps: ApiDependencies): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const stop = deps.telemetry.graphqlDuration.startTimer();
+      let operation = 'unknown';
+      return {
+        async didResolveOperation(ctx) {
+          operation = ctx.operationName ?? ctx.operation?.operation ?? 'anonymous';
+        },
+        async didEncounterErrors(ctx) {
+          for (const error of ctx.errors) deps.telemetry.errors.inc({ component: 'graphql', code: String(error.extensions?.code ?? 'INTERNAL') });
+        },
+        async willSendResponse(ctx) {
+          stop({ operation, status: ctx.errors?.length ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { Args, Context, Query, Resolver } from '@nestjs/graphql';
+import { Inject } from '@nestjs/common';
+import { queryLeaderboard, type LeaderboardRow } from '@xp/analytics';
+import { API_DEPENDENCIES, type ApiDependencies } from '../api-dependencies';
+import type { RequestContext } from '../graphql/request-context';
+import { badInput } from '../graphql/errors';
+
+type Metric = 'PASS_AT_K' | 'MAJ_AT_K' | 'MEAN_REWARD' | 'SOLVED';
+
+const MAX_K = 1000;
+
+@Resolver('Query')
+export class LeaderboardResolver {
+  constructor(@Inject(API_DEPENDENCIES) private readonly deps: ApiDependencies) {}
+
+  @Query('leaderboard')
+  async leaderboard(
+    @Context() ctx: RequestContext,
+    @Args('benchmark') benchmark: string,
+    @Args('metric') metric: Metric,
+    @Args('k') k: number,
+    @Args('scope') scope: 'TEAM' | 'EXPERIMENT',
+    @Args('experimentId') experimentId: string | undefined,
+    @Args('groupBy') groupBy: 'CHECKPOINT' | 'RUN',
+  ) {
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput(`k must be between 1 and ${MAX_K}, got ${k}`);
+    if (scope === 'EXPERIMENT' && !experimentId) throw badInput('scope EXPERIMENT needs experimentId');
+    const rows = await queryLeaderboard(this.deps.analytics.client, {
+      team: ctx.caller.team,
+      benchmark,
+      k,
+      groupBy: groupBy === 'RUN' ? 'run' : 'checkpoint',
+      experimentId: scope === 'EXPERIMENT' ? experimentId : undefined,
+    });
+    const ranked = rows
+      .map((row) => ({ row, ...valueOf(row, metric, k) }))
+      .sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.row.group_id.localeCompare(b.row.group_id));
+    return {
+      benchmark,
+      metric,
+      k,
+      scope,
+      groupBy,
+      rows: ranked.map(({ row, value, note }, i) => ({
+        rank: i + 1,
+        checkpointId: groupBy === 'CHECKPOINT' ? row.group_id : null,
+        runId: groupBy === 'RUN' ? row.group_id : null,
+        experimentId: scope === 'EXPERIMENT' ? experimentId : null,
+        value,
+        problems: row.problems,
+        minAttempts: row.min_attempts,
+        solved: row.solved,
+        note,
+      })),
+    };
+  }
+}
+
+function valueOf(row: LeaderboardRow, metric: Metric, k: number): { value: number | null; note: string | null } {
+  switch (metric) {
+    case 'PASS_AT_K': {
+      if (row.pass_at_k === null) return { value: null, note: `every problem has fewer than k=${k} attempts` };
+      const note = row.problems_below_k > 0 ? `${row.problems_below_k} of ${row.problems} problems have fewer than k=${k} attempts and are left out` : null;
+      return { value: row.pass_at_k, note };
+    }
+    case 'MAJ_AT_K':
+      return { value: row.majority_correct, note: null };
+    case 'MEAN_REWARD':
+      return { value: row.mean_reward, note: row.mean_reward === null ? 'no rewards assigned' : null };
+    case 'SOLVED':
+      return { value: row.solved, note: null };
+  }
+}
