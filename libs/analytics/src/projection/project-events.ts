@@ -1,7 +1,7 @@
 import type { EventOf, XpEvent } from '@xp/events';
 import { isoToClickHouseTime, toClickHouseTime } from '../clickhouse-time';
 import { answerOf, reportedAnswer } from './answer';
-import { lineageOf } from './lineage-edges';
+import { edgesToWrite } from './lineage-edges';
 import {
   emptyProjectionRows,
   type PositionedEvent,
@@ -144,7 +144,7 @@ function problemRow(event: EventOf<'problem.registered'>, common: Row): Row {
 }
 
 function pushLineage(into: Row[], event: XpEvent, occurredAt: string): void {
-  const lineage = lineageOf(event);
+  const lineage = edgesToWrite(event);
   for (const parent of lineage.parents) {
     into.push([event.team, event.experimentId, event.runId, parent.id, parent.kind, lineage.id, lineage.kind, parent.relation, occurredAt]);
   }
