@@ -13,7 +13,9 @@
 # repository. Idempotent: a component whose pinned version (or, for the checker, whose
 # sources) did not change is not installed again. The components install in parallel.
 #
-# usage: bash infra/deploy-tools/install.sh [--force]
+# usage: bash infra/deploy-tools/install.sh [--force | --check]
+#   --force  reinstall everything
+#   --check  install nothing; exit 1 (naming what is missing or stale) unless all is current
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,7 +27,13 @@ KUBERNETES_VALIDATE_VERSION=1.37.0
 KUBE_SCHEMA_VERSIONS=(1.30.0 1.37.0)
 
 force=0
-[[ "${1:-}" == "--force" ]] && force=1
+check=0
+case "${1:-}" in
+  "") ;;
+  --force) force=1 ;;
+  --check) check=1 ;;
+  *) echo "usage: $0 [--force | --check]" >&2; exit 2 ;;
+esac
 
 log() { echo "deploy-tools: $*" >&2; }
 
@@ -33,7 +41,6 @@ for tool in go node python3; do
   command -v "$tool" >/dev/null 2>&1 || { log "$tool is required but not on PATH"; exit 1; }
 done
 
-mkdir -p "$BIN" "$TOOLS_DIR/logs"
 
 # Go settings: use this machine's toolchain (never download another), and keep the module
 # and build caches where go keeps them by default so other Go work shares them.
@@ -48,7 +55,7 @@ mark() { echo "$2" >"$TOOLS_DIR/.stamp-$1"; }
 
 install_go_tools() {
   local stamp
-  stamp="$(cd "$HERE/checker" && cat go.mod go.sum ./*.go | sha256sum | cut -d' ' -f1)"
+  stamp="$(go_tools_stamp)"
   if up_to_date go-tools "$stamp" && [[ -x "$BIN/kustomize" && -x "$BIN/kubeconform" && -x "$BIN/xp-deploy-check" ]]; then
     return 0
   fi
@@ -65,7 +72,8 @@ install_go_tools() {
 }
 
 install_kube_schemas() {
-  local stamp="$KUBERNETES_VALIDATE_VERSION ${KUBE_SCHEMA_VERSIONS[*]} $(sha256sum "$HERE/prepare-kube-schemas.js" | cut -d' ' -f1)"
+  local stamp
+  stamp="$(kube_schemas_stamp)"
   if up_to_date kube-schemas "$stamp" && [[ -d "$TOOLS_DIR/kube-schemas" ]]; then return 0; fi
   local work="$TOOLS_DIR/work-kube-schemas"
   rm -rf "$work"
@@ -97,6 +105,29 @@ PY
   mark kube-schemas "$stamp"
 }
 
+go_tools_stamp() { (cd "$HERE/checker" && cat go.mod go.sum ./*.go | sha256sum | cut -d' ' -f1); }
+kube_schemas_stamp() {
+  echo "$KUBERNETES_VALIDATE_VERSION ${KUBE_SCHEMA_VERSIONS[*]} $(sha256sum "$HERE/prepare-kube-schemas.js" | cut -d' ' -f1)"
+}
+
+if [[ $check -eq 1 ]]; then
+  stale=()
+  { up_to_date go-tools "$(go_tools_stamp)" && [[ -x "$BIN/kustomize" && -x "$BIN/kubeconform" && -x "$BIN/xp-deploy-check" ]]; } ||
+    stale+=("kustomize, kubeconform, xp-deploy-check")
+  { up_to_date kube-schemas "$(kube_schemas_stamp)" && [[ -d "$TOOLS_DIR/kube-schemas" ]]; } ||
+    stale+=("Kubernetes schemas")
+  if ((${#stale[@]} > 0)); then
+    log "missing or out of date in $TOOLS_DIR: ${stale[*]} (run: bash infra/deploy-tools/install.sh)"
+    exit 1
+  fi
+  log "up to date in $TOOLS_DIR"
+  exit 0
+fi
+
+mkdir -p "$BIN" "$TOOLS_DIR/logs"
+# One install at a time (parallel test workers may all ask for the tools).
+exec 9>"$TOOLS_DIR/.lock"
+flock 9
 start=$SECONDS
 pids=()
 names=()

@@ -4,10 +4,10 @@
 //	xp-deploy-check compose FILE     load a Compose file as `docker compose config` does
 //	                                 (compose-go: schema, interpolation, consistency) and
 //	                                 print the normalized project as JSON
-//	xp-deploy-check strimzi FILE     decode every kafka.strimzi.io resource of a
+//	xp-deploy-check manifests FILE   decode every kafka.strimzi.io resource of a
 //	                                 `kustomize build` stream strictly into the Strimzi API
-//	                                 types, check required fields, and print every document
-//	                                 of the stream as JSON
+//	                                 types and check required fields, check ClickHouse XML
+//	                                 in ConfigMaps, and print every document as JSON
 //	xp-deploy-check dockerfile FILE  parse a Dockerfile with BuildKit's parser, instruction
 //	                                 parser and linter (lint warnings are errors) and print
 //	                                 its stages as JSON
@@ -32,8 +32,8 @@ func main() {
 	switch os.Args[1] {
 	case "compose":
 		out, err = checkCompose(os.Args[2])
-	case "strimzi":
-		out, err = checkStrimzi(os.Args[2])
+	case "manifests":
+		out, err = checkManifests(os.Args[2])
 	case "dockerfile":
 		out, err = checkDockerfile(os.Args[2])
 	default:
@@ -52,6 +52,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: xp-deploy-check compose|strimzi|dockerfile FILE")
+	fmt.Fprintln(os.Stderr, "usage: xp-deploy-check compose|manifests|dockerfile FILE")
 	os.Exit(2)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -25,25 +26,29 @@ type strimziChecked struct {
 	Name       string `json:"name"`
 }
 
-type strimziReport struct {
+type manifestsReport struct {
 	// Every document of the stream, as JSON, so that callers can assert on the rendered
 	// manifests without a YAML parser of their own.
 	Documents []json.RawMessage `json:"documents"`
 	// The kafka.strimzi.io resources that were decoded and checked.
 	Strimzi []strimziChecked `json:"strimzi"`
+	// The ConfigMap entries checked as XML ("namespace/name/key").
+	XML []string `json:"xml"`
 }
 
-// checkStrimzi reads a multi-document YAML stream (the output of `kustomize build`) and
-// decodes every kafka.strimzi.io resource strictly (unknown or misspelled fields, wrong types
-// and duplicate keys are errors; field names are case-sensitive) into the Strimzi API types,
-// then checks the fields that Strimzi's CRDs mark as required and the enumerated values.
-func checkStrimzi(file string) (any, error) {
+// checkManifests reads a multi-document YAML stream (the output of `kustomize build`):
+//   - every kafka.strimzi.io resource is decoded strictly (unknown or misspelled fields, wrong
+//     types and duplicate keys are errors; field names are case-sensitive) into the Strimzi
+//     API types, then checked for the fields Strimzi's CRDs require and their enumerations;
+//   - every ConfigMap entry whose key ends in .xml (ClickHouse configuration) must be
+//     well-formed XML with a single root element.
+func checkManifests(file string) (any, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	report := strimziReport{Documents: []json.RawMessage{}, Strimzi: []strimziChecked{}}
+	report := manifestsReport{Documents: []json.RawMessage{}, Strimzi: []strimziChecked{}, XML: []string{}}
 	var problems []string
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(f))
 	for index := 0; ; index++ {
@@ -75,6 +80,14 @@ func checkStrimzi(file string) (any, error) {
 		}
 		if err := json.Unmarshal(raw, &head); err != nil {
 			return nil, fmt.Errorf("document %d: %w", index, err)
+		}
+		if head.APIVersion == "v1" && head.Kind == "ConfigMap" {
+			checked, xmlProblems := checkConfigMapXML(raw)
+			for _, key := range checked {
+				report.XML = append(report.XML, head.Metadata.Namespace+"/"+head.Metadata.Name+"/"+key)
+			}
+			problems = append(problems, xmlProblems...)
+			continue
 		}
 		if !strings.HasPrefix(head.APIVersion, strimziGroup+"/") {
 			continue
@@ -132,4 +145,54 @@ func decodeStrict(raw []byte, into any) []string {
 		problems = append(problems, e.Error())
 	}
 	return problems
+}
+
+func checkConfigMapXML(raw []byte) (checked []string, problems []string) {
+	var cm struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Data map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &cm); err != nil {
+		return nil, []string{err.Error()}
+	}
+	for key, value := range cm.Data {
+		if !strings.HasSuffix(key, ".xml") {
+			continue
+		}
+		checked = append(checked, key)
+		if err := wellFormedXML(value); err != nil {
+			problems = append(problems, fmt.Sprintf("ConfigMap %s, %s: %v", cm.Metadata.Name, key, err))
+		}
+	}
+	return checked, problems
+}
+
+func wellFormedXML(text string) error {
+	decoder := xml.NewDecoder(strings.NewReader(text))
+	decoder.Strict = true
+	depth, roots := 0, 0
+	for {
+		token, err := decoder.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		switch token.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	if roots != 1 {
+		return fmt.Errorf("expected one root element, found %d", roots)
+	}
+	return nil
 }

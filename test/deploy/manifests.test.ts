@@ -1,0 +1,260 @@
+/**
+ * k8s/: every overlay builds with kustomize; core objects validate against the Kubernetes JSON
+ * schemas (kubeconform, strict, each supported Kubernetes version); Strimzi resources decode
+ * strictly into the Strimzi API types; and the rendered manifests hang together (references,
+ * probes, resources, security, scaling, topics). Offline: see docs/deploy.md for what these
+ * checks cannot cover.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeployTools, ensureDeployTools, REPO_ROOT, runOk } from './deploy-tools';
+import { all, containers, find, findGenerated, KubeObject, overlays, podSpec, render, Rendered, selects, STRIMZI_KINDS, XP_SERVICES } from './kube';
+
+let tools: DeployTools;
+const rendered = new Map<string, Rendered>();
+
+beforeAll(() => {
+  tools = ensureDeployTools();
+  for (const overlay of overlays()) rendered.set(overlay, render(tools, overlay));
+}, 15 * 60_000);
+
+const get = (overlay: string): Rendered => {
+  const r = rendered.get(overlay);
+  if (!r) throw new Error(`overlay ${overlay} was not rendered`);
+  return r;
+};
+
+test('there are dev and prod overlays, and kustomize builds every one of them', () => {
+  expect(overlays()).toEqual(expect.arrayContaining(['dev', 'prod']));
+  for (const overlay of overlays()) expect(get(overlay).objects.length).toBeGreaterThan(20);
+});
+
+describe.each(overlays())('overlay %s', (overlay) => {
+  const objects = (): KubeObject[] => get(overlay).objects;
+
+  test.each(['1.30.0', '1.37.0'])('core objects are valid Kubernetes %s objects (kubeconform, strict)', (version) => {
+    expect(tools.kubeVersions).toContain(version);
+    const out = runOk(tools.kubeconform, [
+      '-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', version,
+      '-schema-location', tools.schemaLocation, '-skip', STRIMZI_KINDS.join(','), get(overlay).file,
+    ]);
+    const report = JSON.parse(out) as { resources: { kind: string; name: string; status: string; msg: string }[]; summary: Record<string, number> };
+    const bad = report.resources.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped');
+    expect(bad).toEqual([]);
+    // Only the Strimzi kinds are skipped here, and each of those is checked by xp-deploy-check.
+    const skipped = report.resources.filter((r) => r.status === 'statusSkipped').map((r) => `${r.kind}/${r.name}`).sort();
+    const strimzi = get(overlay).strimziChecked.map((r) => `${r.kind}/${r.name}`).sort();
+    expect(skipped).toEqual(strimzi);
+    expect(report.summary.valid + report.summary.skipped).toBe(objects().length);
+  });
+
+  test('Strimzi resources decode strictly into the Strimzi API types, and only known kinds are used', () => {
+    const strimzi = objects().filter((o) => o.apiVersion.startsWith('kafka.strimzi.io/'));
+    expect(get(overlay).strimziChecked).toHaveLength(strimzi.length);
+    expect(new Set(strimzi.map((o) => o.kind))).toEqual(new Set(STRIMZI_KINDS));
+  });
+
+  test('every namespaced object lives in the overlay namespace', () => {
+    const namespace = all(objects(), 'Namespace')[0]?.metadata.name;
+    expect(namespace).toBeTruthy();
+    for (const o of objects().filter((x) => x.kind !== 'Namespace')) expect([o.kind, o.metadata.namespace]).toEqual([o.kind, namespace]);
+  });
+
+  test('one Deployment per service, running `xp serve <service>` from one image, with probes', () => {
+    const images = new Set<string>();
+    for (const service of XP_SERVICES) {
+      const [c] = containers(find(objects(), 'Deployment', service));
+      images.add(c.image);
+      expect(c.args?.slice(0, 2)).toEqual(['serve', service]);
+      if (service === 'api') {
+        expect(c.ports).toContainEqual(expect.objectContaining({ name: 'http', containerPort: 4000 }));
+        expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+        expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      } else {
+        expect(c.args).toEqual(['serve', service, '--health-port', '9464']);
+        expect(c.ports).toContainEqual(expect.objectContaining({ name: 'health', containerPort: 9464 }));
+        expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+        expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+      }
+      expect(c.startupProbe.httpGet.path).toBe('/healthz');
+    }
+    expect(images.size).toBe(1);
+    expect([...images][0]).not.toMatch(/:latest$|^[^:]*$/);
+  });
+
+  test('every container has CPU and memory requests and limits', () => {
+    for (const w of [...all(objects(), 'Deployment'), ...all(objects(), 'StatefulSet')]) {
+      for (const c of containers(w)) {
+        for (const kind of ['requests', 'limits'] as const) {
+          expect([w.metadata.name, kind, Object.keys(c.resources?.[kind] ?? {}).sort()]).toEqual([w.metadata.name, kind, ['cpu', 'memory']]);
+        }
+      }
+    }
+  });
+
+  test('pods run as non-root without privilege escalation; xp containers have a read-only root filesystem', () => {
+    for (const w of [...all(objects(), 'Deployment'), ...all(objects(), 'StatefulSet')]) {
+      const pod = podSpec(w);
+      expect([w.metadata.name, pod.securityContext.runAsNonRoot, pod.securityContext.seccompProfile?.type]).toEqual([w.metadata.name, true, 'RuntimeDefault']);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const c of containers(w)) {
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+        if (w.kind === 'Deployment') expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+      }
+    }
+  });
+
+  test('every workload has a PodDisruptionBudget that selects its pods', () => {
+    const budgets = all(objects(), 'PodDisruptionBudget');
+    for (const w of [...all(objects(), 'Deployment'), ...all(objects(), 'StatefulSet')]) {
+      const labels = w.spec.template.metadata.labels;
+      const matching = budgets.filter((b) => selects(b.spec.selector.matchLabels, labels));
+      expect([w.metadata.name, matching.length]).toEqual([w.metadata.name, 1]);
+    }
+  });
+
+  test('everything a pod refers to exists: service account, ConfigMaps, Secrets, volumes', () => {
+    // In prod the Secrets are created by the operator of the cluster, never kept in git.
+    const external = overlay === 'prod' ? ['xp-clickhouse', 'xp-api-keys'] : [];
+    const exists = (kind: 'ConfigMap' | 'Secret', name: string) =>
+      objects().some((o) => o.kind === kind && o.metadata.name === name) || (kind === 'Secret' && external.includes(name));
+    for (const w of [...all(objects(), 'Deployment'), ...all(objects(), 'StatefulSet')]) {
+      const pod = podSpec(w);
+      find(objects(), 'ServiceAccount', pod.serviceAccountName);
+      for (const v of pod.volumes ?? []) {
+        if (v.configMap) expect([w.metadata.name, exists('ConfigMap', v.configMap.name)]).toEqual([w.metadata.name, true]);
+        if (v.secret) expect([w.metadata.name, exists('Secret', v.secret.secretName)]).toEqual([w.metadata.name, true]);
+        if (v.persistentVolumeClaim) find(objects(), 'PersistentVolumeClaim', v.persistentVolumeClaim.claimName);
+      }
+      for (const c of containers(w)) {
+        for (const from of c.envFrom ?? []) if (from.configMapRef) expect(exists('ConfigMap', from.configMapRef.name)).toBe(true);
+        for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) expect([e.name, exists('Secret', e.valueFrom.secretKeyRef.name)]).toEqual([e.name, true]);
+        const volumes = [...(pod.volumes ?? []), ...(w.spec.volumeClaimTemplates ?? []).map((t: KubeObject) => t.metadata)].map((v) => v.name);
+        for (const m of c.volumeMounts ?? []) expect([w.metadata.name, volumes.includes(m.name)]).toEqual([w.metadata.name, true]);
+      }
+    }
+    for (const name of external) expect(findGenerated(objects(), 'Secret', name)).toBeUndefined();
+  });
+
+  test('the xp configuration points at the Kafka bootstrap service and the ClickHouse service', () => {
+    const config = findGenerated(objects(), 'ConfigMap', 'xp-config');
+    expect(config?.data).toMatchObject({ XP_BUS: 'kafka', XP_DATA_DIR: '/data', CLICKHOUSE_DATABASE: 'xp' });
+    const kafka = find(objects(), 'Kafka', 'xp');
+    const plain = kafka.spec.kafka.listeners.find((l: { tls: boolean }) => !l.tls);
+    expect(config?.data?.KAFKA_BROKERS).toBe(`${kafka.metadata.name}-kafka-bootstrap:${plain.port}`);
+    const clickhouse = find(objects(), 'Service', 'clickhouse');
+    const http = clickhouse.spec.ports.find((p: { name: string }) => p.name === 'http');
+    expect(config?.data?.CLICKHOUSE_URL).toBe(`http://clickhouse:${http.port}`);
+    for (const service of XP_SERVICES) {
+      const [c] = containers(find(objects(), 'Deployment', service));
+      expect(c.envFrom).toContainEqual({ configMapRef: { name: config?.metadata.name } });
+      expect(c.env?.map((e) => e.name)).toEqual(expect.arrayContaining(['CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD']));
+    }
+  });
+
+  test('the API reads its keys from the mounted Secret and is exposed by a Service', () => {
+    const api = find(objects(), 'Deployment', 'api');
+    const [c] = containers(api);
+    const keysFile = c.env?.find((e) => e.name === 'XP_API_KEYS_FILE')?.value ?? '';
+    const mount = c.volumeMounts?.find((m) => keysFile.startsWith(`${m.mountPath}/`));
+    expect(mount?.readOnly).toBe(true);
+    const volume = podSpec(api).volumes.find((v: { name: string }) => v.name === mount?.name);
+    expect(volume.secret.items).toEqual([{ key: 'api-keys', path: keysFile.slice(mount!.mountPath.length + 1) }]);
+    const service = find(objects(), 'Service', 'api');
+    expect(selects(service.spec.selector, api.spec.template.metadata.labels)).toBe(true);
+    expect(service.spec.ports).toContainEqual(expect.objectContaining({ port: 4000, targetPort: 'http' }));
+  });
+
+  test('checkpoints are shared by the trainer and the sampler at the same path', () => {
+    for (const service of ['trainer', 'sampler']) {
+      const [c] = containers(find(objects(), 'Deployment', service));
+      expect(c.volumeMounts).toContainEqual(expect.objectContaining({ name: 'checkpoints', mountPath: '/data/checkpoints' }));
+    }
+  });
+
+  test('topics belong to the Kafka cluster and fit its brokers; the event log is never expired', () => {
+    const kafka = find(objects(), 'Kafka', 'xp');
+    const pools = all(objects(), 'KafkaNodePool');
+    for (const pool of pools) expect(pool.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
+    const brokers = pools.filter((p) => p.spec.roles.includes('broker')).reduce((n, p) => n + p.spec.replicas, 0);
+    const controllers = pools.filter((p) => p.spec.roles.includes('controller')).reduce((n, p) => n + p.spec.replicas, 0);
+    expect(controllers % 2).toBe(1);
+    expect(kafka.spec.kafka.version).toMatch(/^3\.9\./);
+    const topics = all(objects(), 'KafkaTopic');
+    expect(topics.map((t) => t.spec.topicName).sort()).toEqual(['xp.events', 'xp.events.dlq']);
+    for (const topic of topics) {
+      expect(topic.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
+      expect(topic.spec.replicas).toBeLessThanOrEqual(brokers);
+      const minIsr = topic.spec.config['min.insync.replicas'];
+      expect(minIsr).toBeLessThanOrEqual(Math.max(1, topic.spec.replicas - 1));
+    }
+    const events = topics.find((t) => t.spec.topicName === 'xp.events')!;
+    expect(events.spec.config['retention.ms']).toBe(-1);
+    expect(events.spec.config['retention.bytes']).toBe(-1);
+    expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
+    expect(kafka.spec.kafka.config['offsets.topic.replication.factor']).toBeLessThanOrEqual(brokers);
+  });
+
+  test('autoscalers target existing Deployments and the projector never outnumbers the partitions', () => {
+    const partitions = all(objects(), 'KafkaTopic').find((t) => t.spec.topicName === 'xp.events')!.spec.partitions;
+    for (const hpa of all(objects(), 'HorizontalPodAutoscaler')) {
+      expect(hpa.apiVersion).toBe('autoscaling/v2');
+      const target = find(objects(), 'Deployment', hpa.spec.scaleTargetRef.name);
+      expect(target.spec.replicas).toBeUndefined();
+      expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+      if (hpa.metadata.name === 'projector') expect(hpa.spec.maxReplicas).toBeLessThanOrEqual(partitions);
+    }
+  });
+
+  test('ClickHouse keeps its data on persistent volumes and its XML configuration is well-formed', () => {
+    const clickhouse = find(objects(), 'StatefulSet', 'clickhouse');
+    expect(clickhouse.spec.volumeClaimTemplates.map((t: KubeObject) => t.metadata.name)).toEqual(['data']);
+    const [c] = containers(clickhouse);
+    expect(c.volumeMounts).toContainEqual(expect.objectContaining({ name: 'data', mountPath: '/var/lib/clickhouse' }));
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/ping', port: 'http' });
+    const config = findGenerated(objects(), 'ConfigMap', 'clickhouse-config')!;
+    expect(get(overlay).xmlChecked.sort()).toEqual(Object.keys(config.data ?? {}).map((k) => `${config.metadata.namespace}/${config.metadata.name}/${k}`).sort());
+    // A replicated ClickHouse needs xp to create Replicated tables on its cluster, and the
+    // cluster definition must list exactly the StatefulSet's replicas.
+    const cluster = findGenerated(objects(), 'ConfigMap', 'xp-config')?.data?.CLICKHOUSE_CLUSTER;
+    if (clickhouse.spec.replicas > 1) {
+      const xml = config.data?.['cluster.xml'] ?? '';
+      expect(xml).toContain(`<${cluster}>`);
+      const hosts = [...xml.matchAll(/<host>(clickhouse-\d+)\.clickhouse-headless<\/host>\s*<port>9000<\/port>/g)].map((m) => m[1]);
+      expect(hosts).toEqual(Array.from({ length: clickhouse.spec.replicas }, (_, i) => `clickhouse-${i}`));
+    } else {
+      expect(cluster).toBeUndefined();
+    }
+  });
+});
+
+test('dev runs one replica of everything without autoscaling, with its own development secrets', () => {
+  const { objects } = get('dev');
+  for (const service of XP_SERVICES) expect([service, find(objects, 'Deployment', service).spec.replicas]).toEqual([service, 1]);
+  expect(all(objects, 'HorizontalPodAutoscaler')).toEqual([]);
+  expect(find(objects, 'StatefulSet', 'clickhouse').spec.replicas).toBe(1);
+  expect(findGenerated(objects, 'Secret', 'xp-api-keys')).toBeDefined();
+});
+
+test('prod replicates Kafka, ClickHouse and the services, and scales the API and the projector', () => {
+  const { objects } = get('prod');
+  const events = all(objects, 'KafkaTopic').find((t) => t.spec.topicName === 'xp.events')!;
+  expect(events.spec).toMatchObject({ partitions: 12, replicas: 3 });
+  expect(find(objects, 'StatefulSet', 'clickhouse').spec.replicas).toBe(3);
+  expect(all(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name).sort()).toEqual(['api', 'projector']);
+  for (const name of ['api', 'projector']) expect(find(objects, 'HorizontalPodAutoscaler', name).spec.minReplicas).toBeGreaterThanOrEqual(2);
+  const dev = get('dev').objects;
+  for (const service of XP_SERVICES) {
+    const cpu = (objs: KubeObject[]) => containers(find(objs, 'Deployment', service))[0].resources?.requests?.cpu ?? '';
+    const millis = (v: string) => (v.endsWith('m') ? Number(v.slice(0, -1)) : Number(v) * 1000);
+    expect(millis(cpu(objects))).toBeGreaterThan(millis(cpu(dev)));
+  }
+});
+
+test('the dev API keys file holds only comments or `team sha256` lines', () => {
+  const text = readFileSync(join(REPO_ROOT, 'k8s', 'overlays', 'dev', 'api-keys'), 'utf8');
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (line === '' || line.startsWith('#')) continue;
+    expect(line).toMatch(/^[a-z0-9][a-z0-9_-]{0,63}\s+[0-9a-f]{64}$/);
+  }
+});
