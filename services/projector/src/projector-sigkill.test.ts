@@ -26,8 +26,10 @@ describe('projector killed with SIGKILL at random points', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // Each life reads with another batch size, so a batch cut short by a kill is delivered again with other boundaries.
   const startChild = async () => {
-    const proc = spawn(process.execPath, [CHILD, dir, '400'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const batchSize = String(150 + Math.floor(Math.random() * 700));
+    const proc = spawn(process.execPath, [CHILD, dir, batchSize], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [chunk] = (await once(proc.stdout!, 'data')) as [Buffer];
     expect(chunk.toString()).toContain('ready');
     return proc;

@@ -1,42 +1,52 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { join, resolve } from 'node:path';
 import { encodeRows, migrate, openAnalyticsStore, projectEvents, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
-import { ingestNdjson } from '@xp/ingest';
 import { PROJECTOR_GROUP, startProjector } from '../projector';
 import { percentile, perSecond, printTable } from './bench-report';
 import { mixedEvents } from './mixed-events';
 
+/** The built CLI (`npm run build`); the benchmark ingests through it as a user would. */
+const XP_BIN = resolve(__dirname, '../../../cli/bin/xp.js');
+
 /**
  * End-to-end projection benchmark on the embedded stack (embedded log + chDB):
  *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 20000] [--lag-seconds 15]
- * 1. `xp ingest`'s path (validate + append) feeding a running projector, until every row is visible;
- * 2. in the same process and engine, raw inserts of the same rows, pre-encoded, same batch size;
- * 3. projection lag (append -> visible) while events arrive at half the end-to-end rate.
+ * 1. `xp ingest FILE` in its own process feeding the projector running here, until every row is visible;
+ * 2. the projector alone over the full log (full batches), into a second database;
+ * 3. in the same process and engine, raw inserts of the same rows, pre-encoded, same batch size;
+ * 4. projection lag (append -> visible) while events arrive at half the end-to-end rate.
  */
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'xp-projector-bench-'));
   try {
     const lines = ndjsonLines(args.events);
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, lines.join('\n') + '\n');
     const open = async (database: string) => {
       const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database });
       await migrate(store);
       return store;
     };
-    const e2e = await measureEndToEnd(join(dir, 'log-e2e'), await open('xp'), lines, args.batch);
+    const logDir = join(dir, 'log-e2e');
+    const e2e = await measureEndToEnd(logDir, await open('xp'), file, lines.length, args.batch);
+    const alone = await measureProjectorAlone(logDir, await open('xp_alone'), lines.length, args.batch);
     const raw = await measureRawInserts(await open('xp_raw'), lines, args.batch);
     const lagRate = Math.round(e2e.eventsPerSecond / 2);
     const lag = await measureLag(join(dir, 'log-lag'), await open('xp_lag'), lagRate, args.lagSeconds, args.batch);
     printTable(`Projection, embedded log -> chDB, ${args.events.toLocaleString('en-US')} mixed events, batches of ${args.batch.toLocaleString('en-US')}`, [
-      ['ingest (validate + append), while projecting', perSecond(args.events, e2e.ingestMs)],
-      ['end to end: ingest -> rows visible', perSecond(args.events, e2e.totalMs)],
+      ['`xp ingest` (own process), while projecting', perSecond(args.events, e2e.ingestMs)],
+      ['end to end: `xp ingest` -> rows visible', perSecond(args.events, e2e.totalMs)],
+      ['projector alone over the full log', perSecond(args.events, alone.ms)],
       ['rows written per event', (raw.rows / args.events).toFixed(2)],
       ['baseline: raw inserts of the same rows', `${perSecond(args.events, raw.insertMs)} (${perSecond(raw.rows, raw.insertMs)} rows)`],
       ['ratio end to end / raw inserts', (raw.insertMs / e2e.totalMs).toFixed(2)],
+      ['ratio projector alone / raw inserts', (raw.insertMs / alone.ms).toFixed(2)],
       [`lag p50 at ${lagRate.toLocaleString('en-US')} events/s (half of end to end)`, `${lag.p50} ms`],
       [`lag p99 at ${lagRate.toLocaleString('en-US')} events/s`, `${lag.p99} ms`],
       ['lag: events measured', lag.events.toLocaleString('en-US')],
@@ -55,21 +65,41 @@ function ndjsonLines(count: number): string[] {
   return lines;
 }
 
-async function measureEndToEnd(logDir: string, store: AnalyticsStore, lines: string[], batch: number) {
+async function measureEndToEnd(logDir: string, store: AnalyticsStore, file: string, count: number, batch: number) {
   const log = EmbeddedEventLog.open({ dir: logDir });
   await log.ensureTopics([{ name: TOPICS.events, partitions: 4 }]);
-  const started = performance.now();
   const subscription = await startProjector({ log, store, maxBatchSize: batch });
-  const report = await ingestNdjson(Readable.from(lines.map((line) => line + '\n')), { log, registry: new SchemaRegistry(), chunkSize: 5000 });
+  const started = performance.now();
+  const ingest = spawn(process.execPath, [XP_BIN, 'ingest', file, '--data-dir', logDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const [code] = (await once(ingest, 'exit')) as [number];
+  if (code !== 0) throw new Error(`xp ingest exited with ${code}`);
   const ingestMs = performance.now() - started;
-  await waitUntilProjected(log, report.accepted);
+  await waitUntilProjected(log, PROJECTOR_GROUP, count);
   const totalMs = performance.now() - started;
   await subscription.stop();
   await log.close();
-  const [{ n }] = await (await store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })).json<{ n: string }>();
-  if (Number(n) !== lines.length) throw new Error(`expected ${lines.length} events visible, found ${n}`);
+  await expectVisible(store, count);
   await store.close();
-  return { ingestMs, totalMs, eventsPerSecond: (lines.length / totalMs) * 1000 };
+  return { ingestMs, totalMs, eventsPerSecond: (count / totalMs) * 1000 };
+}
+
+async function measureProjectorAlone(logDir: string, store: AnalyticsStore, count: number, batch: number) {
+  const log = EmbeddedEventLog.open({ dir: logDir });
+  const groupId = 'bench-projector-alone';
+  const started = performance.now();
+  const subscription = await startProjector({ log, store, groupId, maxBatchSize: batch });
+  await waitUntilProjected(log, groupId, count);
+  const ms = performance.now() - started;
+  await subscription.stop();
+  await log.close();
+  await expectVisible(store, count);
+  await store.close();
+  return { ms };
+}
+
+async function expectVisible(store: AnalyticsStore, count: number): Promise<void> {
+  const [{ n }] = await (await store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })).json<{ n: string }>();
+  if (Number(n) !== count) throw new Error(`expected ${count} events visible, found ${n}`);
 }
 
 /** The rows the projector wrote, re-derived and encoded outside the clock; only the inserts are timed. */
@@ -118,7 +148,7 @@ async function measureLag(logDir: string, store: AnalyticsStore, rate: number, s
     sent += due;
     await new Promise((resolve) => setTimeout(resolve, tickMs));
   }
-  await waitUntilProjected(log, sent);
+  await waitUntilProjected(log, PROJECTOR_GROUP, sent);
   await subscription.stop();
   await log.close();
   await store.close();
@@ -126,9 +156,9 @@ async function measureLag(logDir: string, store: AnalyticsStore, rate: number, s
   return { p50: percentile(lags, 50), p99: percentile(lags, 99), events: lags.length };
 }
 
-async function waitUntilProjected(log: EventLog, expected: number): Promise<void> {
+async function waitUntilProjected(log: EventLog, groupId: string, expected: number): Promise<void> {
   for (;;) {
-    const committed = (await log.committedOffsets(PROJECTOR_GROUP, TOPICS.events)).reduce((a, b) => a + b, 0);
+    const committed = (await log.committedOffsets(groupId, TOPICS.events)).reduce((a, b) => a + b, 0);
     if (committed >= expected) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
