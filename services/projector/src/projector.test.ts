@@ -23,9 +23,9 @@ describe('projector on chDB', () => {
   });
 
   it('folds run.started and run.finished into one run', async () => {
-    expect(await fx.rows('SELECT run_id, name, seed, code_version, status, iterations, summary, started_at, finished_at FROM runs FINAL')).toEqual([
+    expect(await fx.rows('SELECT run_id, name, JSONExtractInt(config, \'iterations\') AS config_iterations, seed, code_version, status, iterations, summary, started_at, finished_at FROM runs FINAL')).toEqual([
       {
-        run_id: 'run-001', name: 'arith expert iteration', seed: 42, code_version: '0.1.0', status: 'succeeded', iterations: 1,
+        run_id: 'run-001', name: 'arith expert iteration', config_iterations: 3, seed: 42, code_version: '0.1.0', status: 'succeeded', iterations: 1,
         summary: '{"heldOutPassAt1":0.31}', started_at: '2026-11-01 12:00:01.000', finished_at: '2026-11-01 12:00:11.000',
       },
     ]);
