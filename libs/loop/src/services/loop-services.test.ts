@@ -1,12 +1,14 @@
 /**
  * @jest-environment ./libs/loop/test/onnxruntime-environment.js
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Subscription } from '@xp/event-log';
 import { readRunEvents } from '../loop/run-history';
 import { runLoop } from '../loop/run-loop';
 import { verifyReplay } from '../loop/verify-replay';
 import { openTempLog, SMALL_LOOP, type TempLog } from '../testing/loop-fixtures';
-import type { LoopDecision } from './loop-service';
+import { startLoopService, type LoopDecision } from './loop-service';
 import { comparableRun, startAllServices } from './services-testing';
 import { startRunForServices, waitForRunFinished } from './start-run';
 
@@ -45,6 +47,24 @@ describe('loop services', () => {
       ...[1, 2].flatMap((i) => [`curriculum:curriculum:${i}`, `sampler:sampling:${i}`, `replay:replay:${i}`, `trainer:training:${i}`, `evaluator:evaluation:${i}`]),
       'curriculum:finish:2',
     ]);
+  });
+
+  it('end a run with run.finished failed when a decision cannot be made, and go on serving', async () => {
+    const { log, dir } = choreographed;
+    const setup = new Promise<LoopDecision>((resolve) => {
+      void startLoopService('trainer', { log, dataDir: dir, onDecision: resolve }).then((s) => services.push(s));
+    });
+    await startRunForServices({ ...RUN, runId: 'lost', log });
+    await setup;
+    rmSync(join(dir, 'checkpoints'), { recursive: true }); // the first checkpoint's file goes missing
+    const errors: unknown[] = [];
+    services.push(...await Promise.all((['curriculum', 'sampler', 'replay', 'evaluator'] as const).map((name) =>
+      startLoopService(name, { log, dataDir: dir, onError: (e) => errors.push(e) }))));
+    expect(await waitForRunFinished(log, 'lost', { timeoutMs: 50000 })).toMatchObject({ status: 'failed', iterations: 0, error: expect.stringMatching(/is missing/) });
+    expect(errors).toHaveLength(1);
+
+    await startRunForServices({ ...RUN, iterations: 0, runId: 'next', log });
+    expect(await waitForRunFinished(log, 'next', { timeoutMs: 50000 })).toMatchObject({ status: 'succeeded', iterations: 0 });
   });
 
   it('leave runs started by runLoop alone', async () => {
