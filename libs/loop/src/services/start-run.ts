@@ -67,11 +67,12 @@ export async function startRunForServices(options: StartRunForServicesOptions): 
 export async function waitForRunFinished(
   log: EventLog, runId: string, options: { timeoutMs?: number; pollMs?: number } = {},
 ): Promise<RunFinishedPayload> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10 * 60 * 1000);
+  const timeoutMs = options.timeoutMs ?? 10 * 60 * 1000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const finished = (await readRunEvents(log, runId)).find((e) => e.event.type === 'run.finished')?.event;
     if (finished?.type === 'run.finished') return finished.payload;
-    if (Date.now() > deadline) throw new UnavailableError(`run '${runId}' did not finish within ${options.timeoutMs} ms; are all five loop services running?`);
+    if (Date.now() > deadline) throw new UnavailableError(`run '${runId}' did not finish within ${timeoutMs} ms; are all five loop services running?`);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
   }
 }
