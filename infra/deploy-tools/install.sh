@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the tools that validate k8s/, infra/docker-compose.yml and infra/docker/Dockerfile
-# offline (test/deploy/manifests.test.ts runs them):
+# offline (the tests in test/deploy/ run them):
 #
 #   kustomize        sigs.k8s.io/kustomize/kustomize/v5   } Go module proxy; versions pinned by
 #   kubeconform      github.com/yannh/kubeconform         } infra/deploy-tools/checker/go.mod
@@ -37,10 +37,12 @@ esac
 
 log() { echo "deploy-tools: $*" >&2; }
 
+# Go may be installed without being on PATH.
+[[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
+
 for tool in go node python3; do
   command -v "$tool" >/dev/null 2>&1 || { log "$tool is required but not on PATH"; exit 1; }
 done
-
 
 # Go settings: use this machine's toolchain (never download another), and keep the module
 # and build caches where go keeps them by default so other Go work shares them.
@@ -52,6 +54,12 @@ up_to_date() {
   [[ $force -eq 0 && -f "$TOOLS_DIR/.stamp-$1" && "$(cat "$TOOLS_DIR/.stamp-$1")" == "$2" ]]
 }
 mark() { echo "$2" >"$TOOLS_DIR/.stamp-$1"; }
+
+# What each component is built from: any change reinstalls it.
+go_tools_stamp() { (cd "$HERE/checker" && cat go.mod go.sum ./*.go | sha256sum | cut -d' ' -f1); }
+kube_schemas_stamp() {
+  echo "$KUBERNETES_VALIDATE_VERSION ${KUBE_SCHEMA_VERSIONS[*]} $(sha256sum "$HERE/prepare-kube-schemas.js" | cut -d' ' -f1)"
+}
 
 install_go_tools() {
   local stamp
@@ -103,11 +111,6 @@ PY
   printf '%s\n' "${KUBE_SCHEMA_VERSIONS[@]}" >"$TOOLS_DIR/kube-schemas/versions"
   rm -rf "$work"
   mark kube-schemas "$stamp"
-}
-
-go_tools_stamp() { (cd "$HERE/checker" && cat go.mod go.sum ./*.go | sha256sum | cut -d' ' -f1); }
-kube_schemas_stamp() {
-  echo "$KUBERNETES_VALIDATE_VERSION ${KUBE_SCHEMA_VERSIONS[*]} $(sha256sum "$HERE/prepare-kube-schemas.js" | cut -d' ' -f1)"
 }
 
 if [[ $check -eq 1 ]]; then
