@@ -20,6 +20,7 @@ export function xp(args: string[], options: { env?: NodeJS.ProcessEnv; input?: s
     input: options.input,
     encoding: 'utf8',
     timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,7 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { XpError } from '@xp/events';
+import { registerLoopCommands } from './commands/demo';
 import { registerEvents } from './commands/events';
 import { registerIngest } from './commands/ingest';
+import { registerKeys } from './commands/keys';
+import { registerProject } from './commands/project';
+import { registerServe } from './commands/serve';
+import { registerSql } from './commands/sql';
+import { registerUp } from './commands/up';
 
 /** Exit codes: 0 success, 1 the command ran but found problems (rejected lines, mismatches), 2 usage, 3 failure. */
 export const EXIT_USAGE = 2;
@@ -16,11 +22,26 @@ export function buildProgram(): Command {
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerIngest(program);
   registerEvents(program);
-  for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  registerProject(program);
+  registerSql(program);
+  registerLoopCommands(program);
+  registerKeys(program);
+  registerUp(program);
+  registerServe(program);
+  const configure = (command: Command) => {
+    command.exitOverride().showHelpAfterError('(run with --help for usage)');
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (xp events | head) ends the output, not the process with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

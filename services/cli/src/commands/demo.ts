@@ -1,0 +1,121 @@
+import type { Command } from 'commander';
+import { ConflictError } from '@xp/events';
+import { CURRICULUM_STRATEGIES, REPLAY_STRATEGIES, verifyReplay } from '@xp/loop';
+import { nonNegativeInt, type BusFlags } from '../config';
+import { withBusOptions } from '../bus-options';
+import { formatSummary, runDemo, runFork, summarize } from '../loop-runner';
+import { openAnalyticsStack, openLogStack } from '../stack';
+import { caughtUp } from './project';
+import { PROJECTOR_GROUP, startProjector } from '@xp/projector';
+import { EXIT_REJECTED } from './ingest';
+
+export const DEFAULT_DEMO_ITERATIONS = 6;
+export const DEFAULT_DEMO_SEED = 7;
+
+export function registerLoopCommands(program: Command): void {
+  withBusOptions(
+    program
+      .command('demo')
+      .description('run the built-in expert-iteration loop (arithmetic and maze suites) and print its learning curve')
+      .option('--iterations <n>', 'iterations to run', String(DEFAULT_DEMO_ITERATIONS))
+      .option('--seed <s>', 'run seed (32-bit); the same seed gives the same decisions and checkpoints', String(DEFAULT_DEMO_SEED))
+      .option('--curriculum <strategy>', `curriculum: ${CURRICULUM_STRATEGIES.join(', ')}`)
+      .option('--replay <strategy>', `replay: ${REPLAY_STRATEGIES.join(', ')}`)
+      .option('--json', 'print the result as one JSON object on the last line'),
+  ).action(async (flags: BusFlags & { iterations: string; seed: string; curriculum?: string; replay?: string; json?: boolean }) => {
+    const stack = await openLogStack(flags);
+    try {
+      const result = await runDemo({
+        log: stack.log,
+        dataDir: stack.dataDir,
+        iterations: nonNegativeInt('--iterations', flags.iterations, DEFAULT_DEMO_ITERATIONS),
+        seed: nonNegativeInt('--seed', flags.seed, DEFAULT_DEMO_SEED),
+        curriculum: flags.curriculum,
+        replay: flags.replay,
+      });
+      const summary = summarize(result);
+      process.stdout.write(`${flags.json ? JSON.stringify(summary) : formatSummary(summary)}\n`);
+    } finally {
+      await stack.close();
+    }
+    await projectIfFree(flags);
+  });
+
+  withBusOptions(
+    program
+      .command('replay')
+      .argument('<runId>', 'the run to replay')
+      .description("recompute a run's curriculum, sampling and replay decisions from the log and compare their hashes")
+      .option('--verify', 'compare every recomputed decision with the recorded one (the default and only mode)')
+      .option('--json', 'print the report as JSON'),
+  ).action(async (runId: string, flags: BusFlags & { json?: boolean }) => {
+    const stack = await openLogStack(flags);
+    try {
+      const report = await verifyReplay(stack.log, runId);
+      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else if (report.status === 'identical') process.stdout.write(`identical (${report.decisionsChecked} decisions)\n`);
+      else {
+        const m = report.mismatch;
+        process.stdout.write(
+          `mismatch at ${m.kind} decision ${m.decisionId} (iteration ${m.iteration}, offset ${m.offset}): ` +
+            `recorded ${m.recordedHash}, recomputed ${m.recomputedHash}\n${m.message}\n`,
+        );
+      }
+      if (report.status !== 'identical') process.exitCode = EXIT_REJECTED;
+    } finally {
+      await stack.close();
+    }
+  });
+
+  withBusOptions(
+    program
+      .command('fork')
+      .argument('<runId>', 'the parent run')
+      .description("start a child run sharing the parent's history up to an offset, then following another curriculum")
+      .requiredOption('--at <offset>', "offset in the parent's partition (see xp events --run)")
+      .requiredOption('--curriculum <strategy>', `curriculum of the child: ${CURRICULUM_STRATEGIES.join(', ')}`)
+      .option('--iterations <n>', 'iterations the child runs', '3')
+      .option('--json', 'print the result as one JSON object on the last line'),
+  ).action(async (runId: string, flags: BusFlags & { at: string; curriculum: string; iterations: string; json?: boolean }) => {
+    const stack = await openLogStack(flags);
+    try {
+      const result = await runFork({
+        log: stack.log,
+        dataDir: stack.dataDir,
+        parentRunId: runId,
+        atOffset: nonNegativeInt('--at', flags.at, 0),
+        curriculum: flags.curriculum,
+        iterations: nonNegativeInt('--iterations', flags.iterations, 3),
+      });
+      const summary = summarize(result);
+      process.stdout.write(`${flags.json ? JSON.stringify(summary) : formatSummary(summary)}\n`);
+    } finally {
+      await stack.close();
+    }
+    await projectIfFree(flags);
+  });
+}
+
+/**
+ * Brings the projections up to date after a loop command, so `xp sql` shows the run at once. When
+ * `xp up` owns the analytics store, its projector does this already.
+ */
+async function projectIfFree(flags: BusFlags): Promise<void> {
+  let stack;
+  try {
+    stack = await openAnalyticsStack(flags);
+  } catch (error) {
+    if (error instanceof ConflictError) {
+      process.stderr.write('the analytics store is in use by a running xp up; its projector picks the run up\n');
+      return;
+    }
+    throw error;
+  }
+  try {
+    const projector = await startProjector({ log: stack.log, store: stack.store });
+    await caughtUp(stack.log, PROJECTOR_GROUP);
+    await projector.stop();
+  } finally {
+    await stack.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { createServer } from 'node:http';
+import type { Command } from 'commander';
+import { ApiKeyStore } from '@xp/auth';
+import { SchemaRegistry } from '@xp/events';
+import { startApiServer, DEFAULT_PORT } from '@xp/api';
+import { DASHBOARD_DIR } from '@xp/dashboard';
+import { startProjector, PROJECTOR_GROUP } from '@xp/projector';
+import { Telemetry } from '@xp/telemetry';
+import { UsageError } from '@xp/events';
+import { nonNegativeInt, type BusFlags } from '../config';
+import { withBusOptions } from '../bus-options';
+import { InProcessLoopControl } from '../loop-control';
+import { openAnalyticsStack, untilSignal } from '../stack';
+
+export const SERVICES = ['api', 'projector'] as const;
+const DEFAULT_HEALTH_PORT = 9464;
+
+/** One service per process, as production runs them (one Deployment each, scaled by consumer groups). */
+export function registerServe(program: Command): void {
+  withBusOptions(
+    program
+      .command('serve')
+      .argument('<service>', `the service to run: ${SERVICES.join(', ')}`)
+      .description('run one service in this process (production: one Deployment per service)')
+      .option('--port <port>', 'api: HTTP port (env PORT)', process.env.PORT ?? String(DEFAULT_PORT))
+      .option('--host <host>', 'api: address to listen on', '0.0.0.0')
+      .option('--health-port <port>', 'consumers: port for /healthz and /metrics', String(DEFAULT_HEALTH_PORT)),
+  ).action(async (service: string, flags: BusFlags & { port: string; host: string; healthPort: string }) => {
+    if (!(SERVICES as readonly string[]).includes(service)) throw new UsageError(`unknown service '${service}' (known: ${SERVICES.join(', ')})`);
+    const stack = await openAnalyticsStack(flags);
+    const telemetry = new Telemetry();
+    try {
+      if (service === 'api') {
+        const keys = ApiKeyStore.open(stack.dataDir, process.env.XP_API_KEYS_FILE);
+        const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`));
+        const server = await startApiServer(
+          { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop },
+          { port: nonNegativeInt('--port', flags.port, DEFAULT_PORT), host: flags.host, staticDir: DASHBOARD_DIR },
+        );
+        process.stderr.write(`api listening on ${server.url}\n`);
+        await untilSignal();
+        await server.close();
+        await loop.drain();
+        await keys.close();
+      } else {
+        const projector = await startProjector({
+          log: stack.log,
+          store: stack.store,
+          onBatch: (_batch, stats) => {
+            telemetry.eventsProjected.inc(stats.projected);
+            telemetry.deadLettered.inc({ group: PROJECTOR_GROUP }, stats.rejected);
+            telemetry.consumerLag.set({ group: PROJECTOR_GROUP, partition: String(stats.partition) }, stats.lag);
+          },
+          onError: () => telemetry.errors.inc({ component: 'projector', code: 'WRITE_FAILED' }),
+        });
+        const health = await serveHealth(telemetry, nonNegativeInt('--health-port', flags.healthPort, DEFAULT_HEALTH_PORT));
+        process.stderr.write(`projector consuming; health on :${flags.healthPort}\n`);
+        await untilSignal();
+        await projector.stop();
+        await new Promise((resolve) => health.close(resolve));
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+}
+
+/** /healthz and /metrics for a consumer process (its probes and Prometheus scrape). */
+function serveHealth(telemetry: Telemetry, port: number): Promise<ReturnType<typeof createServer>> {
+  const server = createServer(async (req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': telemetry.registry.contentType }).end(await telemetry.registry.metrics());
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => server.listen(port, () => resolve(server)));
+}

@@ -1,0 +1,77 @@
+import { NotFoundError } from '@xp/events';
+import type { EventLog } from '@xp/event-log';
+import { forkRun, readRunEvents, runLoop, verifyReplay } from '@xp/loop';
+import type { LoopControl, ReplayResult, StartRunRequest } from '@xp/api';
+import { newRunId } from './loop-runner';
+
+const DEFAULT_ITERATIONS = 4;
+const DEFAULT_SEED = 7;
+
+/**
+ * Runs of the built-in loop started through the API. They run one at a time in this process, in the
+ * order they were asked for; each is an ordinary run in the log, visible through the projections.
+ */
+export class InProcessLoopControl implements LoopControl {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly dataDir: string,
+    private readonly onFailure: (runId: string, error: unknown) => void,
+  ) {}
+
+  async startRun(request: StartRunRequest): Promise<{ runId: string }> {
+    const runId = newRunId();
+    this.enqueue(runId, () =>
+      runLoop({
+        log: this.log,
+        dataDir: this.dataDir,
+        runId,
+        team: request.team,
+        experimentId: request.experimentId,
+        seed: request.seed ?? DEFAULT_SEED,
+        iterations: request.iterations ?? DEFAULT_ITERATIONS,
+        curriculum: request.curriculum as never,
+        replay: request.replay as never,
+      }),
+    );
+    return { runId };
+  }
+
+  async replayRun(team: string, runId: string): Promise<ReplayResult> {
+    await this.requireRun(team, runId);
+    const report = await verifyReplay(this.log, runId);
+    if (report.status === 'identical') return { runId, identical: true, decisionsChecked: report.decisionsChecked };
+    const m = report.mismatch;
+    return {
+      runId,
+      identical: false,
+      decisionsChecked: report.decisionsChecked,
+      firstMismatch: { decision: `${m.kind} ${m.decisionId}`, iteration: m.iteration, offset: m.offset, recordedHash: m.recordedHash, recomputedHash: m.recomputedHash },
+    };
+  }
+
+  async forkRun(team: string, runId: string, atOffset: number, curriculum: string): Promise<{ runId: string }> {
+    await this.requireRun(team, runId);
+    const childId = newRunId('fork');
+    this.enqueue(childId, () =>
+      forkRun({ log: this.log, dataDir: this.dataDir, parentRunId: runId, atOffset, runId: childId, curriculum: curriculum as never, iterations: DEFAULT_ITERATIONS }),
+    );
+    return { runId: childId };
+  }
+
+  /** Waits for the runs already asked for (used on shutdown). */
+  async drain(): Promise<void> {
+    await this.queue;
+  }
+
+  private enqueue(runId: string, work: () => Promise<unknown>): void {
+    this.queue = this.queue.then(work).catch((error) => this.onFailure(runId, error));
+  }
+
+  /** Another team's run does not exist for the caller. */
+  private async requireRun(team: string, runId: string): Promise<void> {
+    const [first] = await readRunEvents(this.log, runId);
+    if (!first || first.event.team !== team) throw new NotFoundError(`run '${runId}' not found`);
+  }
+}

@@ -1,0 +1,123 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleLines, tempDir, xp } from '../support/cli';
+
+describe('xp project, xp sql and xp rebuild on the embedded stack', () => {
+  const dir = tempDir();
+  const env = { XP_DATA_DIR: join(dir, 'data') };
+
+  beforeAll(() => {
+    const file = join(dir, 'examples.ndjson');
+    writeFileSync(file, exampleLines().join('\n') + '\n');
+    expect(xp(['ingest', file], { env }).status).toBe(0);
+  });
+
+  it('projects the log until caught up and answers read-only SQL in any format', () => {
+    const project = xp(['project', '--json'], { env });
+    expect(project.stderr).toBe('');
+    expect(JSON.parse(project.stdout)).toEqual({ projected: exampleLines().length, rejected: 0 });
+    const tsv = xp(['sql', 'SELECT type, count() FROM events GROUP BY type ORDER BY type', '--format', 'TSV'], { env });
+    expect(tsv.status).toBe(0);
+    expect(tsv.stdout.trim().split('\n')).toEqual([
+      'curriculum.decided\t1',
+      'evaluation.completed\t1',
+      'model.updated\t1',
+      'problem.registered\t2',
+      'replay.batch\t1',
+      'reward.assigned\t1',
+      'run.finished\t1',
+      'run.started\t1',
+      'sample.generated\t1',
+      'sample.verified\t1',
+    ]);
+    const table = xp(['sql', 'SELECT run_id, status FROM runs FINAL'], { env });
+    expect(table.stdout).toMatch(/run_id.*status/);
+    expect(table.stdout).toMatch(/run-001.*succeeded/);
+  });
+
+  it('refuses statements that write, naming the reason', () => {
+    const refused = xp(['sql', 'DROP TABLE events'], { env });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^xp: refused: /);
+    const insert = xp(['sql', "INSERT INTO runs (team) VALUES ('x')"], { env });
+    expect(insert.status).toBe(2);
+  });
+
+  it('rebuilds the projections from offset 0 equal to the live ones, row for row', () => {
+    const tables = ['events', 'samples', 'verifications', 'rewards', 'lineage_edges', 'runs', 'leaderboard_verdicts'];
+    // One query over every projection, each row as JSON, so the comparison is row for row.
+    const snapshot = () =>
+      xp(['sql', `SELECT * FROM (${tables.map((t) => `SELECT '${t}' AS t, formatRowNoNewline('JSONEachRow', *) AS row FROM ${t} FINAL`).join(' UNION ALL ')}) ORDER BY t, row`, '--format', 'TSV'], { env }).stdout;
+    const live = snapshot();
+    expect(live.split('\n').length).toBeGreaterThan(20);
+    const rebuild = xp(['rebuild', '--json'], { env });
+    expect(rebuild.status).toBe(0);
+    expect(JSON.parse(rebuild.stdout)).toMatchObject({ records: exampleLines().length, projected: exampleLines().length, rejected: 0 });
+    expect(snapshot()).toBe(live);
+  });
+});
+
+describe('xp demo, replay and fork', () => {
+  const dir = tempDir();
+  const env = { XP_DATA_DIR: join(dir, 'data') };
+  let runId: string;
+
+  it('runs a short expert-iteration demo and prints its curve as JSON on the last line', () => {
+    const demo = xp(['demo', '--iterations', '2', '--seed', '11', '--json'], { env });
+    expect(demo.status).toBe(0);
+    const lines = demo.stdout.trim().split('\n');
+    const summary = JSON.parse(lines[lines.length - 1]);
+    runId = summary.runId;
+    expect(summary.iterations.map((i: { iteration: number }) => i.iteration)).toEqual([1, 2]);
+    for (const it of summary.iterations) {
+      expect(it.trainPassRate).toBeGreaterThanOrEqual(0);
+      expect(it.heldOutPassAt1).toBeGreaterThanOrEqual(0);
+    }
+    const projected = xp(['sql', `SELECT count() FROM samples WHERE run_id = '${runId}'`, '--format', 'TSV'], { env });
+    expect(Number(projected.stdout.trim())).toBeGreaterThan(0);
+  });
+
+  it('verifies a replay as identical', () => {
+    const replay = xp(['replay', runId, '--verify'], { env });
+    expect(replay.stdout).toMatch(/^identical \(\d+ decisions\)/);
+    expect(replay.status).toBe(0);
+  });
+
+  it('forks a run at an offset with another curriculum, recording the parent', () => {
+    const events = xp(['events', '--run', runId, '--json'], { env }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // Fork where the parent's second iteration began: the child keeps iteration 1 and redoes 2 with another curriculum.
+    const at = events.find((e) => e.event.type === 'curriculum.decided' && e.event.payload.iteration === 2).offset;
+    const fork = xp(['fork', runId, '--at', String(at), '--curriculum', 'drop-solved', '--iterations', '1', '--json'], { env });
+    expect(fork.status).toBe(0);
+    const lines = fork.stdout.trim().split('\n');
+    const child = JSON.parse(lines[lines.length - 1]);
+    expect(child).toMatchObject({ parentRunId: runId, forkedAtOffset: at, curriculum: 'drop-solved' });
+    expect(child.iterations.map((i: { iteration: number }) => i.iteration)).toEqual([2]);
+    const row = xp(['sql', `SELECT parent_run_id, forked_at_offset FROM runs FINAL WHERE run_id = '${child.runId}'`, '--format', 'TSV'], { env });
+    expect(row.stdout.trim()).toBe(`${runId}\t${at}`);
+    expect(xp(['fork', runId, '--at', '3', '--curriculum', 'uniform'], { env }).stderr).toMatch(/has no run.started and first checkpoint below offset 3/);
+  });
+
+  it('rejects an unknown strategy with the list of known ones', () => {
+    const bad = xp(['demo', '--curriculum', 'telepathy', '--iterations', '1'], { env });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown curriculum strategy 'telepathy' \(known: uniform, success-band, difficulty-ladder, drop-solved\)/);
+  });
+});
+
+describe('xp keys', () => {
+  it('creates a key printed alone on the last line, lists it without the secret, revokes it', () => {
+    const env = { XP_DATA_DIR: join(tempDir(), 'data') };
+    const created = xp(['keys', 'create', '--team', 'alpha', '--label', 'ci'], { env });
+    expect(created.status).toBe(0);
+    const lines = created.stdout.trim().split('\n');
+    const key = lines[lines.length - 1];
+    expect(key).toMatch(/^xp_[A-Za-z0-9_-]{43}$/);
+    const listed = xp(['keys', 'list', '--json'], { env });
+    const [entry] = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(entry).toMatchObject({ team: 'alpha', label: 'ci' });
+    expect(listed.stdout).not.toContain(key);
+    expect(xp(['keys', 'revoke', entry.keyId], { env }).status).toBe(0);
+    expect(xp(['keys', 'create', '--team', 'Not A Team'], { env }).status).toBe(2);
+  });
+});
