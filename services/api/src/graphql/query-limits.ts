@@ -21,9 +21,9 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxCost: 50_000 };
 
-/** Items assumed for a paginated field without `first`, and for a list field that takes no `first`. */
+/** Items assumed for a `first` given as a variable, and for a list field that takes no `first` (small nested lists). */
 const DEFAULT_PAGE = 50;
-const UNPAGED_LIST = 100;
+const UNPAGED_LIST = 20;
 
 /**
  * Rejects queries that nest deeper than `maxDepth` or whose estimated cost exceeds `maxCost`. Each field
@@ -57,8 +57,9 @@ export function queryLimitsRule(limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
           const first = selection.arguments?.find((a) => a.name.value === 'first');
           const isList = field !== undefined && isListType(getNullableType(field.type));
           // A paginated connection (a `first` argument on an object) sizes the list inside it, e.g. its edges.
-          const size = first ? pageSize(first.value) : isList && !paged ? UNPAGED_LIST : 1;
-          const inner = measure(selection.selectionSet, field ? getNamedType(field.type) : undefined, depth + 1, multiplier * size, first !== undefined && !isList, seen);
+          const defaultFirst = field?.args.find((a) => a.name === 'first')?.defaultValue;
+          const size = first ? pageSize(first.value) : typeof defaultFirst === 'number' ? defaultFirst : isList && !paged ? UNPAGED_LIST : 1;
+          const inner = measure(selection.selectionSet, field ? getNamedType(field.type) : undefined, depth + 1, multiplier * size, (first !== undefined || typeof defaultFirst === 'number') && !isList, seen);
           deepest = Math.max(deepest, inner.depth);
           cost += inner.cost;
         } else {
