@@ -144,7 +144,7 @@ describe('Dockerfile', () => {
   test('runs the xp command as a non-root user, `xp up` by default', () => {
     const runtime = stages[stages.length - 1].commands;
     expect(runtime).toContain('ENTRYPOINT ["node", "services/cli/bin/xp.js"]');
-    expect(runtime).toContain('CMD ["up"]');
+    expect(runtime).toContain('CMD ["up", "--host", "0.0.0.0"]');
     const user = runtime.filter((c) => c.startsWith('USER ')).pop();
     expect(user).toMatch(/^USER [1-9]\d*(:\d+)?$/);
     expect(existsSync(join(REPO_ROOT, 'services', 'cli', 'bin', 'xp.js'))).toBe(true);
@@ -167,7 +167,7 @@ describe('Dockerfile', () => {
 test('docs/deploy.md documents every setting the deployments pass to xp', () => {
   const docs = readFileSync(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
   const project = loadCompose();
-  const names = new Set<string>(['XP_BUS', 'KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE', 'CLICKHOUSE_CLUSTER', 'XP_DATA_DIR', 'XP_API_KEYS_FILE', 'PORT', 'HOST']);
+  const names = new Set<string>(['XP_BUS', 'KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE', 'CLICKHOUSE_CLUSTER', 'XP_DATA_DIR', 'XP_API_KEYS_FILE', 'PORT']);
   for (const name of XP_SERVICES) for (const key of Object.keys(project.services[name].environment)) names.add(key);
   for (const name of names) expect([name, docs.includes(`\`${name}\``)]).toEqual([name, true]);
 });
