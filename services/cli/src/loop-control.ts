@@ -1,6 +1,6 @@
 import { NotFoundError } from '@xp/events';
 import type { EventLog } from '@xp/event-log';
-import { forkRun, readRunEvents, runLoop, verifyReplay } from '@xp/loop';
+import { forkRun, readRunEvents, runLoop, startRunForServices, verifyReplay } from '@xp/loop';
 import type { LoopControl, ReplayResult, StartRunRequest } from '@xp/api';
 import { newRunId } from './loop-runner';
 
@@ -8,9 +8,12 @@ const DEFAULT_ITERATIONS = 4;
 const DEFAULT_SEED = 7;
 
 /**
- * Runs of the built-in loop started through the API. They run one at a time in this process, in the
- * order they were asked for; each is an ordinary run in the log, visible through the projections.
+ * Where the runs started through the API execute: in this process, one at a time in the order they were
+ * asked for (`xp up`), or by the loop services reacting to the run's events (`xp serve`, one
+ * Deployment per stage). Either way a run is an ordinary run in the log, visible through the projections.
  */
+export type RunExecution = 'in-process' | 'loop-services';
+
 export class InProcessLoopControl implements LoopControl {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -18,10 +21,24 @@ export class InProcessLoopControl implements LoopControl {
     private readonly log: EventLog,
     private readonly dataDir: string,
     private readonly onFailure: (runId: string, error: unknown) => void,
+    private readonly execution: RunExecution = 'in-process',
   ) {}
 
   async startRun(request: StartRunRequest): Promise<{ runId: string }> {
     const runId = newRunId();
+    if (this.execution === 'loop-services') {
+      await startRunForServices({
+        log: this.log,
+        runId,
+        team: request.team,
+        experimentId: request.experimentId,
+        seed: request.seed ?? DEFAULT_SEED,
+        iterations: request.iterations ?? DEFAULT_ITERATIONS,
+        curriculum: request.curriculum as never,
+        replay: request.replay as never,
+      });
+      return { runId };
+    }
     this.enqueue(runId, () =>
       runLoop({
         log: this.log,

@@ -6,13 +6,14 @@ import { startApiServer, DEFAULT_PORT } from '@xp/api';
 import { DASHBOARD_DIR } from '@xp/dashboard';
 import { startProjector, PROJECTOR_GROUP } from '@xp/projector';
 import { Telemetry } from '@xp/telemetry';
+import { LOOP_SERVICES, startLoopService, type LoopServiceName } from '@xp/loop';
 import { UsageError } from '@xp/events';
 import { nonNegativeInt, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { InProcessLoopControl } from '../loop-control';
-import { openAnalyticsStack, untilSignal } from '../stack';
+import { openAnalyticsStack, openLogStack, untilSignal, type AnalyticsStack } from '../stack';
 
-export const SERVICES = ['api', 'projector'] as const;
+export const SERVICES = ['api', 'projector', ...LOOP_SERVICES] as const;
 const DEFAULT_HEALTH_PORT = 9464;
 
 /** One service per process, as production runs them (one Deployment each, scaled by consumer groups). */
@@ -27,41 +28,64 @@ export function registerServe(program: Command): void {
       .option('--health-port <port>', 'consumers: port for /healthz and /metrics', String(DEFAULT_HEALTH_PORT)),
   ).action(async (service: string, flags: BusFlags & { port: string; host: string; healthPort: string }) => {
     if (!(SERVICES as readonly string[]).includes(service)) throw new UsageError(`unknown service '${service}' (known: ${SERVICES.join(', ')})`);
-    const stack = await openAnalyticsStack(flags);
     const telemetry = new Telemetry();
-    try {
-      if (service === 'api') {
-        const keys = ApiKeyStore.open(stack.dataDir, process.env.XP_API_KEYS_FILE);
-        const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`));
-        const server = await startApiServer(
-          { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop },
-          { port: nonNegativeInt('--port', flags.port, DEFAULT_PORT), host: flags.host, staticDir: DASHBOARD_DIR },
-        );
-        process.stderr.write(`api listening on ${server.url}\n`);
-        await untilSignal();
-        await server.close();
-        await loop.drain();
-        await keys.close();
-      } else {
-        const projector = await startProjector({
-          log: stack.log,
-          store: stack.store,
-          onBatch: (_batch, stats) => {
-            telemetry.eventsProjected.inc(stats.projected);
-            telemetry.deadLettered.inc({ group: PROJECTOR_GROUP }, stats.rejected);
-            telemetry.consumerLag.set({ group: PROJECTOR_GROUP, partition: String(stats.partition) }, stats.lag);
-          },
-          onError: () => telemetry.errors.inc({ component: 'projector', code: 'WRITE_FAILED' }),
-        });
-        const health = await serveHealth(telemetry, nonNegativeInt('--health-port', flags.healthPort, DEFAULT_HEALTH_PORT));
-        process.stderr.write(`projector consuming; health on :${flags.healthPort}\n`);
-        await untilSignal();
-        await projector.stop();
-        await new Promise((resolve) => health.close(resolve));
-      }
-    } finally {
-      await stack.close();
-    }
+    if (service === 'api') await serveApi(flags, telemetry);
+    else await serveConsumer(service, flags, telemetry);
+  });
+}
+
+async function serveApi(flags: BusFlags & { port: string; host: string }, telemetry: Telemetry): Promise<void> {
+  const stack = await openAnalyticsStack(flags);
+  const keys = ApiKeyStore.open(stack.dataDir, process.env.XP_API_KEYS_FILE);
+  // Runs started here are driven by the loop services (serve curriculum, sampler, ...), not by this process.
+  const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`), 'loop-services');
+  try {
+    const server = await startApiServer(
+      { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop },
+      { port: nonNegativeInt('--port', flags.port, DEFAULT_PORT), host: flags.host, staticDir: DASHBOARD_DIR },
+    );
+    process.stderr.write(`api listening on ${server.url}\n`);
+    await untilSignal();
+    await server.close();
+    await loop.drain();
+  } finally {
+    await keys.close();
+    await stack.close();
+  }
+}
+
+/** A consumer service: the projector (needs the analytics store) or a loop stage (needs only the log). */
+async function serveConsumer(service: string, flags: BusFlags & { healthPort: string }, telemetry: Telemetry): Promise<void> {
+  const stack = service === 'projector' ? await openAnalyticsStack(flags) : await openLogStack(flags);
+  try {
+    const consumer =
+      'store' in stack
+        ? await startProjectorWithMetrics(stack as AnalyticsStack, telemetry)
+        : await startLoopService(service as LoopServiceName, {
+            log: stack.log,
+            dataDir: stack.dataDir,
+            onError: () => telemetry.errors.inc({ component: service, code: 'DECISION_FAILED' }),
+          });
+    const health = await serveHealth(telemetry, nonNegativeInt('--health-port', flags.healthPort, DEFAULT_HEALTH_PORT));
+    process.stderr.write(`${service} consuming; health on :${flags.healthPort}\n`);
+    await untilSignal();
+    await consumer.stop();
+    await new Promise((resolve) => health.close(resolve));
+  } finally {
+    await stack.close();
+  }
+}
+
+function startProjectorWithMetrics(stack: AnalyticsStack, telemetry: Telemetry) {
+  return startProjector({
+    log: stack.log,
+    store: stack.store,
+    onBatch: (_batch, stats) => {
+      telemetry.eventsProjected.inc(stats.projected);
+      telemetry.deadLettered.inc({ group: PROJECTOR_GROUP }, stats.rejected);
+      telemetry.consumerLag.set({ group: PROJECTOR_GROUP, partition: String(stats.partition) }, stats.lag);
+    },
+    onError: () => telemetry.errors.inc({ component: 'projector', code: 'WRITE_FAILED' }),
   });
 }
 
