@@ -68,10 +68,16 @@ export function mazeCellFeatures(spec: MazeSpec, cell: number, out: Float32Array
 
 /**
  * The part that depends on the attempt so far: which open neighbours were visited, and whether it
- * has moved. `open` holds the cell's four neighbours (U D L R), -1 where blocked.
+ * has moved. `open[openAt..openAt+4)` holds the cell's four neighbours (U D L R), -1 where blocked;
+ * `visited[visitedAt + cell]` marks the cells this attempt has been on.
  */
-export function mazeStepFeatures(open: ArrayLike<number>, visited: Uint8Array, step: number, out: Float32Array, offset: number): void {
+export function mazeStepFeatures(
+  open: Int32Array, openAt: number, visited: Uint8Array, visitedAt: number, step: number, out: Float32Array, offset: number,
+): void {
   const f = offset + MAZE_OFFSET;
-  for (let m = 0; m < 4; m++) out[f + 4 + m] = open[m] >= 0 && visited[open[m]] ? 1 : 0;
+  for (let m = 0; m < 4; m++) {
+    const next = open[openAt + m];
+    out[f + 4 + m] = next >= 0 && visited[visitedAt + next] ? 1 : 0;
+  }
   out[f + 18] = step === 0 ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import type { Problem } from '../tasks/problem';
-import { actionsForOutput, startEpisode } from './episodes';
+import { actionsForOutput } from './answer-actions';
+import { AttemptBatch } from './attempt-batch';
 import { ACTION_COUNT, FEATURE_COUNT } from './layout';
 import { Adam, lossAndGradient, type AdamConfig, type MlpWeights, type TrainingExample } from './mlp';
 
@@ -10,20 +11,21 @@ export interface KeptAttempt {
   weight: number;
 }
 
-/** Replays the attempt through its episode to recover the features and mask the policy saw at each step. */
+/** Replays the attempt step by step to recover the features and mask the policy saw at each step. */
 export function examplesFor(attempt: KeptAttempt): TrainingExample[] {
   const actions = actionsForOutput(attempt.problem, attempt.output);
   if (!actions) return [];
-  const episode = startEpisode(attempt.problem);
+  const replayed = new AttemptBatch([attempt.problem]);
+  const only = Int32Array.of(0);
+  const maskKind = new Uint8Array(1);
   const examples: TrainingExample[] = [];
   for (const action of actions) {
-    if (episode.done) break;
+    if (replayed.done[0]) break;
     const features = new Float32Array(FEATURE_COUNT);
     const mask = new Float32Array(ACTION_COUNT);
-    episode.writeFeatures(features, 0);
-    episode.writeMask(mask, 0);
+    replayed.writeInputs(only, 0, 1, 0, features, mask, maskKind);
     examples.push({ features, mask, action, weight: attempt.weight });
-    episode.apply(action);
+    replayed.apply(0, action);
   }
   return examples;
 }

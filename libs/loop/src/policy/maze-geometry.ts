@@ -8,14 +8,19 @@ import { FEATURE_COUNT } from './layout';
  * each cell leads (-1 when blocked by a wall or the edge) and each cell's fixed feature row.
  */
 export class MazeGeometry {
+  readonly cells: number;
   /** cells x 4 (U D L R): the next cell, or -1. */
   readonly open: Int32Array;
+  /** Twice the perimeter: any shortest path fits, and a wandering attempt ends in bounded time. */
+  readonly budget: number;
   private readonly cellRows: Array<Float32Array | undefined> = [];
 
-  private constructor(private readonly problem: MazeProblem) {
+  private constructor(readonly problem: MazeProblem) {
     const { spec } = problem;
-    this.open = new Int32Array(spec.rows * spec.cols * MOVES.length);
-    for (let cell = 0; cell < spec.rows * spec.cols; cell++) {
+    this.cells = spec.rows * spec.cols;
+    this.budget = 2 * (spec.rows + spec.cols);
+    this.open = new Int32Array(this.cells * MOVES.length);
+    for (let cell = 0; cell < this.cells; cell++) {
       MOVES.forEach((move, m) => {
         const next = neighbour(spec, cell, move);
         this.open[cell * MOVES.length + m] = next >= 0 && !spec.walls[next] ? next : -1;
