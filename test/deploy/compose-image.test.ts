@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeployTools, ensureDeployTools, REPO_ROOT, runOk } from './deploy-tools';
-import { XP_SERVICES } from './kube';
+import { CHECKPOINT_SERVICES, CLICKHOUSE_SERVICES, XP_SERVICES } from './kube';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const COMPOSE_FILE = join(REPO_ROOT, 'infra', 'docker-compose.yml');
@@ -46,9 +46,11 @@ describe('docker-compose.yml', () => {
     }
     for (const name of XP_SERVICES) {
       expect(project.services[name].depends_on).toMatchObject({
-        clickhouse: { condition: 'service_healthy' },
         'kafka-topics': { condition: 'service_completed_successfully' },
       });
+      // Only the services that use ClickHouse wait for it; the loop stages use the event log only.
+      if (CLICKHOUSE_SERVICES.includes(name)) expect(project.services[name].depends_on).toMatchObject({ clickhouse: { condition: 'service_healthy' } });
+      else expect([name, Object.keys(project.services[name].depends_on).sort()]).toEqual([name, ['kafka-topics']]);
     }
     expect(project.services['kafka-topics'].depends_on).toMatchObject({ kafka: { condition: 'service_healthy' } });
     expect(project.services.api.healthcheck.test.join(' ')).toContain('/readyz');
@@ -69,17 +71,24 @@ describe('docker-compose.yml', () => {
     expect([...images]).toEqual(['xp:local']);
   });
 
-  test('xp services are configured for Kafka and ClickHouse through the environment', () => {
+  test('xp services are configured for Kafka (and, where used, ClickHouse) through the environment', () => {
     for (const name of XP_SERVICES) {
-      expect(project.services[name].environment).toMatchObject({
+      const environment = project.services[name].environment;
+      expect(environment).toMatchObject({
         XP_BUS: 'kafka',
         KAFKA_BROKERS: 'kafka:9092',
-        CLICKHOUSE_URL: 'http://clickhouse:8123',
-        CLICKHOUSE_USER: 'xp',
-        CLICKHOUSE_PASSWORD: 'xp',
-        CLICKHOUSE_DATABASE: 'xp',
         XP_DATA_DIR: '/data',
       });
+      if (CLICKHOUSE_SERVICES.includes(name)) {
+        expect(environment).toMatchObject({
+          CLICKHOUSE_URL: 'http://clickhouse:8123',
+          CLICKHOUSE_USER: 'xp',
+          CLICKHOUSE_PASSWORD: 'xp',
+          CLICKHOUSE_DATABASE: 'xp',
+        });
+      } else {
+        expect([name, Object.keys(environment).filter((k) => k.startsWith('CLICKHOUSE_'))]).toEqual([name, []]);
+      }
     }
     const kafka = project.services.kafka.environment;
     expect(kafka.KAFKA_ADVERTISED_LISTENERS).toContain('PLAINTEXT://kafka:9092');
@@ -107,6 +116,20 @@ describe('docker-compose.yml', () => {
     for (const line of example.split('\n').map((l) => l.trim())) {
       if (line !== '' && !line.startsWith('#')) expect(line).toMatch(/^[a-z0-9][a-z0-9_-]{0,63}\s+[0-9a-f]{64}$/);
     }
+  });
+
+  test('the trainer, the sampler, the evaluator and the API share one volume holding /data/checkpoints', () => {
+    const sources = new Set<string>();
+    for (const name of CHECKPOINT_SERVICES) {
+      const volumes: { type: string; source: string; target: string; read_only?: boolean }[] = project.services[name].volumes ?? [];
+      // The volume mounted at /data/checkpoints, or else the one at /data that holds it.
+      const mount = volumes.find((v) => v.target === '/data/checkpoints') ?? volumes.find((v) => v.target === '/data');
+      expect([name, mount?.type, mount?.read_only ?? false]).toEqual([name, 'volume', false]);
+      expect(project.services[name].environment.XP_DATA_DIR).toBe('/data');
+      sources.add(mount!.source);
+    }
+    expect(sources.size).toBe(1);
+    expect(Object.keys(project.volumes)).toContain([...sources][0]);
   });
 
   test('host ports are bound to the loopback interface only', () => {

@@ -31,7 +31,11 @@ export interface Container {
 }
 
 export const OVERLAYS_DIR = join(REPO_ROOT, 'k8s', 'overlays');
-export const XP_SERVICES = ['api', 'projector', 'curriculum', 'replay', 'sampler', 'trainer'] as const;
+export const XP_SERVICES = ['api', 'projector', 'curriculum', 'replay', 'sampler', 'trainer', 'evaluator'] as const;
+/** The services that use ClickHouse; the loop stages (the others) use only the event log. */
+export const CLICKHOUSE_SERVICES: readonly string[] = ['api', 'projector'];
+/** The services that read or write checkpoints under /data/checkpoints. */
+export const CHECKPOINT_SERVICES: readonly string[] = ['trainer', 'sampler', 'evaluator', 'api'];
 export const STRIMZI_KINDS = ['Kafka', 'KafkaNodePool', 'KafkaTopic'];
 
 export function overlays(): string[] {

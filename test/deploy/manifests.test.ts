@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeployTools, ensureDeployTools, REPO_ROOT, runOk } from './deploy-tools';
-import { all, containers, find, findGenerated, KubeObject, overlays, podSpec, render, Rendered, selects, STRIMZI_KINDS, XP_SERVICES } from './kube';
+import { LOOP_SERVICES } from '../../libs/loop/src/services/turn';
+import { all, CHECKPOINT_SERVICES, CLICKHOUSE_SERVICES, containers, find, findGenerated, KubeObject, overlays, podSpec, render, Rendered, selects, STRIMZI_KINDS, XP_SERVICES } from './kube';
 
 let tools: DeployTools;
 const rendered = new Map<string, Rendered>();
@@ -23,6 +24,12 @@ const get = (overlay: string): Rendered => {
   if (!r) throw new Error(`overlay ${overlay} was not rendered`);
   return r;
 };
+
+test('the deployments cover every service `xp serve` runs: api, projector and the loop stages', () => {
+  expect([...XP_SERVICES].sort()).toEqual(['api', 'projector', ...LOOP_SERVICES].sort());
+  expect(CLICKHOUSE_SERVICES.every((s) => (XP_SERVICES as readonly string[]).includes(s))).toBe(true);
+  expect(CHECKPOINT_SERVICES.every((s) => (XP_SERVICES as readonly string[]).includes(s))).toBe(true);
+});
 
 test('there are dev and prod overlays, and kustomize builds every one of them', () => {
   expect(overlays()).toEqual(expect.arrayContaining(['dev', 'prod']));
@@ -138,17 +145,30 @@ describe.each(overlays())('overlay %s', (overlay) => {
 
   test('the xp configuration points at the Kafka bootstrap service and the ClickHouse service', () => {
     const config = findGenerated(objects(), 'ConfigMap', 'xp-config');
-    expect(config?.data).toMatchObject({ XP_BUS: 'kafka', XP_DATA_DIR: '/data', CLICKHOUSE_DATABASE: 'xp' });
+    expect(config?.data).toMatchObject({ XP_BUS: 'kafka', XP_DATA_DIR: '/data' });
     const kafka = find(objects(), 'Kafka', 'xp');
     const plain = kafka.spec.kafka.listeners.find((l: { tls: boolean }) => !l.tls);
     expect(config?.data?.KAFKA_BROKERS).toBe(`${kafka.metadata.name}-kafka-bootstrap:${plain.port}`);
+    // ClickHouse settings live apart from the log's, for the services that use ClickHouse only.
+    expect(Object.keys(config?.data ?? {}).filter((k) => k.startsWith('CLICKHOUSE_'))).toEqual([]);
+    const analytics = findGenerated(objects(), 'ConfigMap', 'xp-analytics-config');
+    expect(analytics?.data).toMatchObject({ CLICKHOUSE_DATABASE: 'xp' });
     const clickhouse = find(objects(), 'Service', 'clickhouse');
     const http = clickhouse.spec.ports.find((p: { name: string }) => p.name === 'http');
-    expect(config?.data?.CLICKHOUSE_URL).toBe(`http://clickhouse:${http.port}`);
+    expect(analytics?.data?.CLICKHOUSE_URL).toBe(`http://clickhouse:${http.port}`);
     for (const service of XP_SERVICES) {
       const [c] = containers(find(objects(), 'Deployment', service));
       expect(c.envFrom).toContainEqual({ configMapRef: { name: config?.metadata.name } });
-      expect(c.env?.map((e) => e.name)).toEqual(expect.arrayContaining(['CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD']));
+      const fromAnalytics = (c.envFrom ?? []).some((f) => f.configMapRef?.name === analytics?.metadata.name);
+      const clickhouseEnv = (c.env ?? []).map((e) => e.name).filter((name) => name.startsWith('CLICKHOUSE_')).sort();
+      const secrets = (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name).filter(Boolean);
+      if (CLICKHOUSE_SERVICES.includes(service)) {
+        expect([service, fromAnalytics, clickhouseEnv]).toEqual([service, true, ['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_USER']]);
+      } else {
+        // Loop stages use the event log only: no ClickHouse settings, credentials or waits.
+        expect([service, fromAnalytics, clickhouseEnv, secrets.includes('xp-clickhouse')]).toEqual([service, false, [], false]);
+        expect([service, podSpec(find(objects(), 'Deployment', service)).initContainers ?? []]).toEqual([service, []]);
+      }
     }
   });
 
@@ -165,11 +185,20 @@ describe.each(overlays())('overlay %s', (overlay) => {
     expect(service.spec.ports).toContainEqual(expect.objectContaining({ port: 4000, targetPort: 'http' }));
   });
 
-  test('checkpoints are shared by the trainer and the sampler at the same path', () => {
-    for (const service of ['trainer', 'sampler']) {
-      const [c] = containers(find(objects(), 'Deployment', service));
-      expect(c.volumeMounts).toContainEqual(expect.objectContaining({ name: 'checkpoints', mountPath: '/data/checkpoints' }));
+  test('checkpoints are shared by the trainer, the sampler, the evaluator and the API at the same path', () => {
+    const config = findGenerated(objects(), 'ConfigMap', 'xp-config');
+    expect(`${config?.data?.XP_DATA_DIR}/checkpoints`).toBe('/data/checkpoints');
+    for (const service of CHECKPOINT_SERVICES) {
+      const deployment = find(objects(), 'Deployment', service);
+      const [c] = containers(deployment);
+      expect([service, c.volumeMounts]).toEqual([service, expect.arrayContaining([expect.objectContaining({ name: 'checkpoints', mountPath: '/data/checkpoints' })])]);
+      // The trainer writes checkpoints, and so does the API for the forks it trains.
+      if (service === 'trainer' || service === 'api') expect([service, c.volumeMounts?.find((m) => m.name === 'checkpoints')?.readOnly ?? false]).toEqual([service, false]);
+      const volume = podSpec(deployment).volumes.find((v: { name: string }) => v.name === 'checkpoints');
+      expect([service, volume?.persistentVolumeClaim?.claimName]).toEqual([service, 'xp-checkpoints']);
     }
+    // Pods on several nodes share the volume only if it is ReadWriteMany (dev: one node).
+    if (overlay === 'prod') expect(find(objects(), 'PersistentVolumeClaim', 'xp-checkpoints').spec.accessModes).toContain('ReadWriteMany');
   });
 
   test('topics belong to the Kafka cluster and fit its brokers; the event log is never expired', () => {
@@ -216,7 +245,7 @@ describe.each(overlays())('overlay %s', (overlay) => {
     expect(get(overlay).xmlChecked.sort()).toEqual(Object.keys(config.data ?? {}).map((k) => `${config.metadata.namespace}/${config.metadata.name}/${k}`).sort());
     // A replicated ClickHouse needs xp to create Replicated tables on its cluster, and the
     // cluster definition must list exactly the StatefulSet's replicas.
-    const cluster = findGenerated(objects(), 'ConfigMap', 'xp-config')?.data?.CLICKHOUSE_CLUSTER;
+    const cluster = findGenerated(objects(), 'ConfigMap', 'xp-analytics-config')?.data?.CLICKHOUSE_CLUSTER;
     if (clickhouse.spec.replicas > 1) {
       const xml = config.data?.['cluster.xml'] ?? '';
       expect(xml).toContain(`<${cluster}>`);
