@@ -112,6 +112,17 @@ describe('xp ingest and xp events on Kafka', () => {
     expect(ids).toEqual(lines.map((l) => JSON.parse(l).eventId));
   });
 
+  it('runs the training loop on Kafka and verifies its replay from the broker', () => {
+    const env = { XP_BUS: 'kafka', XP_DATA_DIR: join(tempDir(), 'data') };
+    const demo = xp(['demo', '--iterations', '1', '--seed', '5', '--json'], { env });
+    expect(demo.status).toBe(0);
+    const { runId, iterations } = JSON.parse(demo.stdout.trim().split('\n').pop()!);
+    expect(iterations).toHaveLength(1);
+    const replay = xp(['replay', runId, '--verify'], { env });
+    expect(replay.stdout).toMatch(/^identical/);
+    expect(replay.status).toBe(0);
+  });
+
   it('says which broker it cannot reach', () => {
     const dir = tempDir();
     const file = join(dir, 'run.ndjson');
