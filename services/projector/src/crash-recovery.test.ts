@@ -2,18 +2,36 @@ import type { AnalyticsStore } from '@xp/analytics';
 import { startProjector } from './projector';
 import { exampleEvents, openProjectionFixture, type ProjectionFixture } from './testing/projection-fixture';
 
-/** A store whose inserts into `failingTable` fail, as if the process died just before that insert. */
-function failingAt(store: AnalyticsStore, failingTable: string): AnalyticsStore {
+type Moment = 'before' | 'after' | 'part-way through';
+
+/** Tables a crash part-way through the fan-out left without their rows (and their views' rows). */
+const LOST_TABLES = ['verifications', 'leaderboard_verdicts'];
+
+/**
+ * A store whose inserts into `failingTable` fail, as if the process died just before that insert,
+ * just after it landed (every table fed, offsets not committed yet), or part-way through it (some
+ * views wrote their rows, others did not: emptied here, which also forgets their deduplication log).
+ */
+function failingAt(store: AnalyticsStore, failingTable: string, moment: Moment): AnalyticsStore {
   return {
     ...store,
     insertEncoded: async (insert) => {
-      if (insert.table === failingTable) throw new Error(`simulated crash before writing ${insert.table}`);
-      return store.insertEncoded(insert);
+      if (insert.table !== failingTable) return store.insertEncoded(insert);
+      if (moment !== 'before') await store.insertEncoded(insert);
+      if (moment === 'part-way through') for (const table of LOST_TABLES) await store.client.command({ query: `TRUNCATE TABLE ${table}` });
+      throw new Error(`simulated crash ${moment} writing ${insert.table}`);
     },
   };
 }
 
-describe.each(['projected_events', 'verifications', 'lineage_edges'])('a projector interrupted before writing %s', (failingTable) => {
+// A batch is one announcement (projector_writes) and one insert (projection_input) that views fan
+// out into every table, the ledger included: a crash can hit before or after either.
+describe.each<[Moment, string]>([
+  ['before', 'projector_writes'],
+  ['before', 'projection_input'],
+  ['after', 'projection_input'],
+  ['part-way through', 'projection_input'],
+])('a projector interrupted %s writing %s', (moment, failingTable) => {
   let fx: ProjectionFixture;
   const examples = exampleEvents();
 
@@ -23,7 +41,7 @@ describe.each(['projected_events', 'verifications', 'lineage_edges'])('a project
     // First life: small batches, the first write dies part-way; nothing gets committed.
     let failed!: () => void;
     const failure = new Promise<void>((resolve) => (failed = resolve));
-    const first = await startProjector({ log: fx.log, store: failingAt(fx.store, failingTable), maxBatchSize: 6, maxWaitMs: 5, onError: () => failed() });
+    const first = await startProjector({ log: fx.log, store: failingAt(fx.store, failingTable, moment), maxBatchSize: 6, maxWaitMs: 5, onError: () => failed() });
     await failure;
     await first.stop();
     // Second life: one large batch from the committed offset.

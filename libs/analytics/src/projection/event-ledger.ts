@@ -1,33 +1,24 @@
 import type { AnalyticsStore } from '../analytics-store';
-import type { PositionedEvent } from './projection-rows';
-import { encodeRows } from '../encode-rows';
+import type { WriteRange } from './write-intents';
 
 /**
- * The ids of events already projected (table `projected_events`). The projector drops them from a
- * batch before projecting, so an event appended to the log twice is counted once, in the plain
- * tables and in the leaderboard aggregates alike. Recorded last in a batch, after every table took
- * its rows: a crash before that leaves the ids unrecorded, and the retry rewrites the same rows
- * under the same tokens.
+ * The ids of events already projected by an earlier write (table `projected_events`, filled by a
+ * view from the same insert as every other table). The projector drops them from a batch before
+ * projecting, so an event appended to the log twice is counted once, in the plain tables and in the
+ * leaderboard aggregates alike. Ids recorded at a position inside `range` itself come from an
+ * interrupted attempt at this very write, which may have landed in some tables and not in others:
+ * they are not duplicates, and the retry sends them again under the same token, so every table
+ * that already has them drops them and the others fill in.
  */
-export async function alreadyProjected(store: AnalyticsStore, eventIds: string[]): Promise<Set<string>> {
+export async function alreadyProjected(store: AnalyticsStore, eventIds: string[], range: WriteRange): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
   const result = await store.client.query({
-    query: 'SELECT DISTINCT event_id FROM projected_events WHERE event_id IN {ids:Array(String)}',
-    query_params: { ids: eventIds },
+    query: `SELECT DISTINCT event_id FROM projected_events
+            WHERE event_id IN {ids:Array(String)}
+              AND NOT (log_partition = {partition:UInt32} AND log_offset BETWEEN {from:UInt64} AND {to:UInt64})`,
+    query_params: { ids: eventIds, partition: range.partition, from: range.fromOffset, to: range.toOffset },
     format: 'JSONCompactEachRow',
   });
   const rows = await result.json<[string]>();
   return new Set(rows.map(([id]) => id));
-}
-
-export async function recordProjected(store: AnalyticsStore, events: PositionedEvent[], token: string): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map(({ event, partition, offset }) => [event.eventId, partition, offset]);
-  await store.insertEncoded({
-    table: 'projected_events',
-    format: 'JSONCompactEachRow',
-    columns: ['event_id', 'log_partition', 'log_offset'],
-    body: encodeRows(rows),
-    settings: { insert_deduplication_token: token },
-  });
 }

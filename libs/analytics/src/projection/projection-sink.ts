@@ -1,9 +1,8 @@
 import type { AnalyticsStore } from '../analytics-store';
-import { alreadyProjected, recordProjected } from './event-ledger';
-import { projectEvents } from './project-events';
+import { alreadyProjected } from './event-ledger';
 import { ProjectionFacts } from './projection-facts';
 import type { PositionedEvent } from './projection-rows';
-import { writeRows } from './rows-writer';
+import { STAGED_COLUMNS, stageEvents } from './stage-events';
 import { WriteIntents, type WriteRange } from './write-intents';
 
 export interface ProjectionSinkOptions {
@@ -14,8 +13,10 @@ export interface ProjectionSinkOptions {
 
 /**
  * Where projected batches go. One `write` covers a range of one partition's offsets and is safe to
- * repeat with the same range and events: announce the range, drop events projected before, project
- * the rest, insert every table under the range's token, then record the events as projected.
+ * repeat with the same range and events: announce the range, drop events projected by earlier
+ * writes, then insert the rest ONCE into `projection_input` under the range's token. Materialized
+ * views fan that block out into every table, the event-id ledger included, each deduplicating its
+ * part under the same token.
  */
 export class ProjectionSink {
   readonly intents: WriteIntents;
@@ -33,17 +34,23 @@ export class ProjectionSink {
   async write(range: WriteRange, events: PositionedEvent[]): Promise<number> {
     const token = this.intents.token(range);
     await this.intents.announce(range);
-    const fresh = await this.unprojected(events);
-    const projection = projectEvents(fresh, await this.facts.contextFor(fresh, range.partition, range.fromOffset));
-    await writeRows(this.store, projection.rows, token);
-    await recordProjected(this.store, fresh, token);
-    this.facts.remember(projection);
+    const fresh = await this.unprojected(events, range);
+    if (fresh.length === 0) return 0;
+    const staged = stageEvents(fresh, await this.facts.contextFor(fresh, range.partition, range.fromOffset));
+    await this.store.insertEncoded({
+      table: 'projection_input',
+      format: 'JSONCompactColumns',
+      columns: STAGED_COLUMNS,
+      body: Buffer.from(JSON.stringify(staged.columns), 'utf8'),
+      settings: { insert_deduplication_token: `${token}/projection_input` },
+    });
+    this.facts.remember(staged);
     return fresh.length;
   }
 
   /** Events neither projected by an earlier write nor repeated earlier in this one. */
-  private async unprojected(events: PositionedEvent[]): Promise<PositionedEvent[]> {
-    const seen = await alreadyProjected(this.store, [...new Set(events.map(({ event }) => event.eventId))]);
+  private async unprojected(events: PositionedEvent[], range: WriteRange): Promise<PositionedEvent[]> {
+    const seen = await alreadyProjected(this.store, [...new Set(events.map(({ event }) => event.eventId))], range);
     const fresh: PositionedEvent[] = [];
     for (const positioned of events) {
       if (seen.has(positioned.event.eventId)) continue;

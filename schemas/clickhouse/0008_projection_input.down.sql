@@ -1,0 +1,13 @@
+DROP VIEW IF EXISTS projection_lineage_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_evaluations_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_model_updates_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_replay_batches_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_decisions_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_rewards_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_verifications_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_samples_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_problems_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_runs_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_ledger_mv {{ON_CLUSTER}} SYNC;
+DROP VIEW IF EXISTS projection_events_mv {{ON_CLUSTER}} SYNC;
+DROP TABLE IF EXISTS projection_input {{ON_CLUSTER}} SYNC;
