@@ -25,34 +25,19 @@ export class InProcessLoopControl implements LoopControl {
   ) {}
 
   async startRun(request: StartRunRequest): Promise<{ runId: string }> {
-    const runId = newRunId();
-    if (this.execution === 'loop-services') {
-      await startRunForServices({
-        log: this.log,
-        runId,
-        team: request.team,
-        experimentId: request.experimentId,
-        seed: request.seed ?? DEFAULT_SEED,
-        iterations: request.iterations ?? DEFAULT_ITERATIONS,
-        curriculum: request.curriculum as never,
-        replay: request.replay as never,
-      });
-      return { runId };
-    }
-    this.enqueue(runId, () =>
-      runLoop({
-        log: this.log,
-        dataDir: this.dataDir,
-        runId,
-        team: request.team,
-        experimentId: request.experimentId,
-        seed: request.seed ?? DEFAULT_SEED,
-        iterations: request.iterations ?? DEFAULT_ITERATIONS,
-        curriculum: request.curriculum as never,
-        replay: request.replay as never,
-      }),
-    );
-    return { runId };
+    const run = {
+      log: this.log,
+      runId: newRunId(),
+      team: request.team,
+      experimentId: request.experimentId,
+      seed: request.seed ?? DEFAULT_SEED,
+      iterations: request.iterations ?? DEFAULT_ITERATIONS,
+      curriculum: request.curriculum as never,
+      replay: request.replay as never,
+    };
+    if (this.execution === 'loop-services') await startRunForServices(run);
+    else this.enqueue(run.runId, () => runLoop({ ...run, dataDir: this.dataDir }));
+    return { runId: run.runId };
   }
 
   async replayRun(team: string, runId: string): Promise<ReplayResult> {

@@ -12,6 +12,7 @@ import {
 } from '../port';
 import { partitionForKey } from '../partitioner';
 import { EmbeddedConsumer } from './embedded-consumer';
+import { OpenSubscriptions } from '../open-subscriptions';
 import { LogStore } from './store';
 
 export interface EmbeddedLogOptions {
@@ -25,7 +26,7 @@ export interface EmbeddedLogOptions {
 export class EmbeddedEventLog implements EventLog {
   readonly kind = 'embedded' as const;
   private readonly appends = new EventEmitter();
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
 
   private constructor(
     private readonly store: LogStore,
@@ -70,19 +71,11 @@ export class EmbeddedEventLog implements EventLog {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const partitions = await this.partitionCount(options.topic);
-    const consumer = new EmbeddedConsumer(this.store, partitions, options, this.appends, (t, m) => this.append(t, m));
-    const subscription: Subscription = {
-      stop: async () => {
-        this.subscriptions.delete(subscription);
-        await consumer.stop();
-      },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.subscriptions.track(new EmbeddedConsumer(this.store, partitions, options, this.appends, (t, m) => this.append(t, m)));
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.subscriptions.stopAll();
     await this.store.close();
   }
 

@@ -13,6 +13,7 @@ import {
 } from '../port';
 import { partitionForKey } from '../partitioner';
 import { KafkaSubscription } from './kafka-subscription';
+import { OpenSubscriptions } from '../open-subscriptions';
 import { toRecord } from './kafka-records';
 
 export interface KafkaLogOptions {
@@ -32,7 +33,7 @@ export interface KafkaLogOptions {
 export class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
   private readonly partitionCounts = new Map<string, number>();
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -119,19 +120,11 @@ export class KafkaEventLog implements EventLog {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.partitionCount(options.topic);
-    const subscription = await KafkaSubscription.start(this.kafka, this.admin, options, (topic, messages) => this.append(topic, messages));
-    const tracked: Subscription = {
-      stop: async () => {
-        this.subscriptions.delete(tracked);
-        await subscription.stop();
-      },
-    };
-    this.subscriptions.add(tracked);
-    return tracked;
+    return this.subscriptions.track(await KafkaSubscription.start(this.kafka, this.admin, options, (topic, messages) => this.append(topic, messages)));
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.subscriptions.stopAll();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
