@@ -237,6 +237,8 @@ describe('web dashboard in headless Chromium', () => {
     await page.locator('[data-section=lineage-summary]', { hasText: sampleId }).waitFor();
     await expect(flow.locator('[data-offset="-1"] [data-kind=CHECKPOINT]').getAttribute('data-count')).resolves.toBe('1');
     await expect(flow.locator('[data-offset="1"] [data-kind=REWARD]').count()).resolves.toBe(1);
+    const sample = page.locator('[data-section=sample]');
+    await expect(sample.textContent()).resolves.toMatch(/Verdict(correct|incorrect|error|abstain)Reward\d\.\d{3}/);
     await snapshot('lineage-sample');
   });
 });

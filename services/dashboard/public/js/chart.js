@@ -4,10 +4,10 @@
  */
 import { h, s } from './dom.js';
 
-const WIDTH = 640;
+/** Drawn before the chart is laid out; then the chart is redrawn at the width it gets. */
+const DEFAULT_WIDTH = 640;
 const HEIGHT = 260;
 const MARGIN = { top: 14, right: 18, bottom: 46, left: 64 };
-const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
 /** Markers are drawn on every point up to this many points per series. */
 const MAX_MARKERS = 60;
@@ -24,17 +24,17 @@ const MAX_MARKERS = 60;
  * @property {'percent' | 'number'} [yUnit]
  * @property {number} [yMax]      an upper bound the axis never exceeds (1 for rates)
  * @property {[number, number]} [xDomain]  x range to show (so charts side by side line up); the data's by default
+ * @property {boolean} [wide]     spans the whole row of a `.charts` grid
  */
 
 /**
+ * A chart in a figure with its title and legend. The SVG is drawn in CSS pixels at the width the
+ * figure gets (and again when that changes), so text and lines keep their size on any screen.
  * @param {ChartSpec} spec
  * @returns {HTMLElement}
  */
 export function lineChart(spec) {
-  const values = spec.series.flatMap((series) => series.points.map((p) => p.y)).filter(isNumber);
-  const xs = [...new Set(spec.series.flatMap((series) => series.points.filter((p) => isNumber(p.y)).map((p) => p.x)))].sort((a, b) => a - b);
   const format = spec.yUnit === 'percent' ? formatPercent : formatNumber;
-
   const legend = h(
     'ul',
     { class: 'legend' },
@@ -49,12 +49,32 @@ export function lineChart(spec) {
       );
     }),
   );
-  const figure = h('figure', { class: 'chart', 'data-chart': spec.id }, h('figcaption', {}, h('h3', {}, spec.title), legend));
   const body = h('div', { class: 'chart-body' });
-  figure.append(body);
+  const figure = h('figure', { class: `chart${spec.wide ? ' wide' : ''}`, 'data-chart': spec.id }, h('figcaption', {}, h('h3', {}, spec.title), legend), body);
+  let drawnWidth = 0;
+  /** @param {number} width */
+  const draw = (width) => {
+    if (width < 120 || Math.abs(width - drawnWidth) < 1) return;
+    drawnWidth = width;
+    body.replaceChildren(...plotSvg(spec, Math.round(width), format));
+  };
+  draw(DEFAULT_WIDTH);
+  new ResizeObserver((entries) => draw(entries[0].contentRect.width)).observe(body);
+  return figure;
+}
 
-  const svg = s('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': `${spec.title} by ${spec.xLabel.toLowerCase()}` });
-  body.append(svg);
+/**
+ * @param {ChartSpec} spec
+ * @param {number} width
+ * @param {(v: number, decimals?: number) => string} format
+ * @returns {Element[]} the SVG and its tooltip
+ */
+function plotSvg(spec, width, format) {
+  const plotW = width - MARGIN.left - MARGIN.right;
+  const values = spec.series.flatMap((series) => series.points.map((p) => p.y)).filter(isNumber);
+  const xs = [...new Set(spec.series.flatMap((series) => series.points.filter((p) => isNumber(p.y)).map((p) => p.x)))].sort((a, b) => a - b);
+
+  const svg = s('svg', { viewBox: `0 0 ${width} ${HEIGHT}`, width, height: HEIGHT, role: 'img', 'aria-label': `${spec.title} by ${spec.xLabel.toLowerCase()}` });
   const plot = s('g', { transform: `translate(${MARGIN.left},${MARGIN.top})` });
   svg.append(plot);
 
@@ -62,9 +82,9 @@ export function lineChart(spec) {
   const [y0, y1] = [yTicks[0], yTicks[yTicks.length - 1]];
   const [xLo, xHi] = spec.xDomain ?? (xs.length ? [xs[0], xs[xs.length - 1]] : [0, 1]);
   const xDomain = xLo === xHi ? [xLo - 0.5, xHi + 0.5] : [xLo, xHi];
-  const xTicks = integerTicks(xDomain[0], xDomain[1], 8);
+  const xTicks = integerTicks(xDomain[0], xDomain[1], Math.max(2, Math.floor(plotW / 70)));
   /** @param {number} x */
-  const sx = (x) => ((x - xDomain[0]) / (xDomain[1] - xDomain[0])) * PLOT_W;
+  const sx = (x) => ((x - xDomain[0]) / (xDomain[1] - xDomain[0])) * plotW;
   /** @param {number} y */
   const sy = (y) => PLOT_H - ((y - y0) / (y1 - y0)) * PLOT_H;
   const yStep = yTicks.length > 1 ? yTicks[1] - yTicks[0] : 1;
@@ -73,7 +93,7 @@ export function lineChart(spec) {
   const axes = s('g', { class: 'axis' });
   for (const tick of yTicks) {
     const y = round(sy(tick));
-    grid.append(s('line', { x1: 0, x2: PLOT_W, y1: y, y2: y }));
+    grid.append(s('line', { x1: 0, x2: plotW, y1: y, y2: y }));
     axes.append(s('text', { x: -10, y, 'text-anchor': 'end', 'dominant-baseline': 'middle' }, format(tick, decimalsFor(spec.yUnit === 'percent' ? yStep * 100 : yStep))));
   }
   for (const tick of xTicks) {
@@ -81,15 +101,15 @@ export function lineChart(spec) {
     axes.append(s('line', { class: 'tick', x1: x, x2: x, y1: PLOT_H, y2: PLOT_H + 5 }));
     axes.append(s('text', { x, y: PLOT_H + 18, 'text-anchor': 'middle' }, String(tick)));
   }
-  axes.append(s('line', { class: 'domain', x1: 0, x2: PLOT_W, y1: PLOT_H, y2: PLOT_H }));
+  axes.append(s('line', { class: 'domain', x1: 0, x2: plotW, y1: PLOT_H, y2: PLOT_H }));
   axes.append(s('line', { class: 'domain', x1: 0, x2: 0, y1: 0, y2: PLOT_H }));
-  axes.append(s('text', { class: 'label', x: PLOT_W / 2, y: PLOT_H + 38, 'text-anchor': 'middle' }, spec.xLabel));
+  axes.append(s('text', { class: 'label', x: plotW / 2, y: PLOT_H + 38, 'text-anchor': 'middle' }, spec.xLabel));
   axes.append(s('text', { class: 'label', transform: `translate(${-MARGIN.left + 14},${PLOT_H / 2}) rotate(-90)`, 'text-anchor': 'middle' }, spec.yLabel));
   plot.append(grid, axes);
 
   if (values.length === 0) {
-    plot.append(s('text', { class: 'empty', x: PLOT_W / 2, y: PLOT_H / 2, 'text-anchor': 'middle' }, 'No data yet'));
-    return figure;
+    plot.append(s('text', { class: 'empty', x: plotW / 2, y: PLOT_H / 2, 'text-anchor': 'middle' }, 'No data yet'));
+    return [svg];
   }
 
   for (const series of spec.series) {
@@ -107,32 +127,31 @@ export function lineChart(spec) {
     plot.append(group);
   }
 
-  addHover(body, plot, spec, xs, sx, sy, format);
-  return figure;
+  const tooltip = hover(plot, spec, xs, plotW, sx, sy, format);
+  return [svg, tooltip];
 }
 
 /**
  * A vertical guide and a read-out of every series at the iteration nearest the pointer.
- * @param {HTMLElement} body
  * @param {SVGGElement} plot
  * @param {ChartSpec} spec
  * @param {number[]} xs
+ * @param {number} plotW
  * @param {(x: number) => number} sx
  * @param {(y: number) => number} sy
  * @param {(v: number, decimals?: number) => string} format
+ * @returns {HTMLElement} the tooltip, to place next to the SVG
  */
-function addHover(body, plot, spec, xs, sx, sy, format) {
+function hover(plot, spec, xs, plotW, sx, sy, format) {
   const guide = s('line', { class: 'guide', y1: 0, y2: PLOT_H, visibility: 'hidden' });
   const dots = spec.series.map((series) => s('circle', { class: 'focus', r: 5, fill: series.color, visibility: 'hidden' }));
-  const overlay = s('rect', { class: 'overlay', width: PLOT_W, height: PLOT_H, fill: 'transparent' });
+  const overlay = s('rect', { class: 'overlay', width: plotW, height: PLOT_H, fill: 'transparent' });
   const tooltip = h('div', { class: 'tooltip', role: 'status' });
   tooltip.hidden = true;
   plot.append(guide, ...dots, overlay);
-  body.append(tooltip);
 
   overlay.addEventListener('pointermove', (event) => {
-    const box = overlay.getBoundingClientRect();
-    const px = ((event.clientX - box.left) / box.width) * PLOT_W;
+    const px = event.clientX - overlay.getBoundingClientRect().left;
     const x = xs.reduce((best, candidate) => (Math.abs(sx(candidate) - px) < Math.abs(sx(best) - px) ? candidate : best), xs[0]);
     const gx = round(sx(x));
     guide.setAttribute('x1', String(gx));
@@ -151,15 +170,16 @@ function addHover(body, plot, spec, xs, sx, sy, format) {
     });
     tooltip.replaceChildren(h('div', { class: 'tooltip-title' }, `${spec.xLabel} ${x}`), ...rows);
     tooltip.hidden = false;
-    const left = ((MARGIN.left + gx) / WIDTH) * 100;
-    tooltip.style.left = `${left}%`;
-    tooltip.style.transform = left > 60 ? 'translateX(calc(-100% - 12px))' : 'translateX(12px)';
+    const left = MARGIN.left + gx;
+    tooltip.style.left = `${left}px`;
+    tooltip.style.transform = gx > plotW * 0.6 ? 'translateX(calc(-100% - 12px))' : 'translateX(12px)';
   });
   overlay.addEventListener('pointerleave', () => {
     tooltip.hidden = true;
     guide.setAttribute('visibility', 'hidden');
     for (const dot of dots) dot.setAttribute('visibility', 'hidden');
   });
+  return tooltip;
 }
 
 /**

@@ -3,7 +3,7 @@
  * (upstream) and what was derived from it (downstream), two hops each way, grouped by kind.
  */
 import { graphql } from '../api.js';
-import { enc, h, href } from '../dom.js';
+import { dateTime, decimal, enc, h, href } from '../dom.js';
 import { emptyState, loading, pageHeader } from './common.js';
 
 const DEPTH = 2;
@@ -15,6 +15,12 @@ const LINEAGE = `query Lineage($id: ID!, $depth: Int) {
     rootId truncated
     nodes { id kind runId distance }
     edges { parentId childId relation }
+  }
+}`;
+
+const SAMPLES = `query SampleDetails($runId: ID!, $filter: SampleFilter) {
+  samples(runId: $runId, filter: $filter, first: 100) {
+    edges { node { id problemId benchmark checkpointId iteration attempt output tokens logprob verdict verifierId verifierVersion reward occurredAt } }
   }
 }`;
 
@@ -77,6 +83,7 @@ export async function lineageView(ctx) {
     return;
   }
   const placement = place(lineage);
+  const details = root?.kind === 'SAMPLE' && root.runId ? await sampleDetails(lineage, root.runId, ctx.signal) : null;
   const upstream = lineage.nodes.filter((n) => placement.get(n.id)?.side === -1).length;
   const downstream = lineage.nodes.filter((n) => placement.get(n.id)?.side === 1).length;
   ctx.root.replaceChildren(
@@ -90,7 +97,39 @@ export async function lineageView(ctx) {
         h('span', { class: 'chip' }, `${upstream} upstream`), h('span', { class: 'chip' }, `${downstream} downstream`), h('span', { class: 'chip' }, `${lineage.edges.length} edges`)),
       lineage.truncated ? h('div', { class: 'notice' }, `Showing ${DEPTH} hops each way; the graph goes on beyond them. Click a node to walk on from it.`) : null,
     ),
+    ...(details ? [details] : []),
     flow(lineage, placement),
+  );
+}
+
+/**
+ * The sample itself (answer, verdict, reward), found through the checkpoint and problem its lineage names.
+ * @param {Lineage} lineage
+ * @param {string} runId
+ * @param {AbortSignal} signal
+ */
+async function sampleDetails(lineage, runId, signal) {
+  const checkpointId = lineage.edges.find((e) => e.childId === lineage.rootId && e.relation === 'generated_by')?.parentId;
+  const problemId = lineage.edges.find((e) => e.childId === lineage.rootId && e.relation === 'attempts')?.parentId;
+  if (!checkpointId || !problemId) return null;
+  const data = await graphql(SAMPLES, { runId, filter: { checkpointId, problemId } }, { signal });
+  const sample = data.samples.edges.map((/** @type {any} */ e) => e.node).find((/** @type {any} */ n) => n.id === lineage.rootId);
+  if (!sample) return null;
+  /** @type {Array<[string, string | Node]>} */
+  const facts = [
+    ['Verdict', sample.verdict ? h('span', { class: `badge verdict-${sample.verdict.toLowerCase()}` }, sample.verdict.toLowerCase()) : 'not verified'],
+    ['Reward', decimal(sample.reward)],
+    ['Benchmark', sample.benchmark ?? '–'],
+    ['Iteration · attempt', `${sample.iteration} · ${sample.attempt}`],
+    ['Verifier', sample.verifierId ? `${sample.verifierId} v${sample.verifierVersion ?? '?'}` : '–'],
+    ['Tokens · log-prob', `${sample.tokens} · ${decimal(sample.logprob)}`],
+    ['Generated', dateTime(sample.occurredAt)],
+  ];
+  return h(
+    'section',
+    { class: 'panel section', 'data-section': 'sample' },
+    h('div', { class: 'panel-body' }, h('dl', { class: 'meta' }, facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))))),
+    h('pre', { class: 'sample-output' }, sample.output),
   );
 }
 

@@ -116,6 +116,7 @@ function charts(iterations) {
       yLabel: 'Pass rate',
       yUnit: 'percent',
       yMax: 1,
+      wide: true,
       series: [
         { key: 'trainPassRate', label: 'Training pass rate', color: SERIES_COLORS.trainPassRate, points: points('trainPassRate') },
         { key: 'heldOutPassAt1', label: 'Held-out pass@1', color: SERIES_COLORS.heldOutPassAt1, points: points('heldOutPassAt1') },
