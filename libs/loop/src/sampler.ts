@@ -1,11 +1,13 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ALLOWED_ACTIONS } from './policy/action-masks';
-import { AttemptBatch } from './policy/attempt-batch';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import { AttemptStream, stepBuffers, type StepBuffers } from './attempt-stream';
+import { InferenceThread } from './policy/inference-thread';
 import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
-import { drawMasked } from './policy/masked-draw';
 import { INPUT_FEATURES, INPUT_MASK, OUTPUT_PROBS } from './policy/onnx-model';
-import { RngLanes } from './rng-lanes';
+import { createPolicySession } from './policy/policy-session';
 import type { Problem } from './tasks/problem';
+
+export { createPolicySession, POLICY_SESSION_OPTIONS } from './policy/policy-session';
 
 /** One attempt to draw: its randomness comes only from `seed`, so batching never changes an answer. */
 export interface AttemptRequest {
@@ -25,80 +27,118 @@ export interface SamplerOptions {
   temperature?: number;
   /** Most rows per onnxruntime call. */
   maxBatch?: number;
+  /**
+   * Fewest running attempts per half for the halves to take turns on an inference thread (default
+   * 512). Below it, handing calls between threads costs more than the bookkeeping it hides, so the
+   * calling thread runs the model itself; Infinity never starts the thread.
+   */
+  minOverlapRows?: number;
 }
 
 /**
- * One thread per session: the model is tiny, so threads buy nothing, and a fixed reduction order
- * keeps the probabilities (hence every sampled answer) identical between a run and its replay.
+ * Runs the ONNX policy on many attempts at once: every still-running attempt advances one step per
+ * model call. Large calls split their attempts into two halves that take turns: while the inference
+ * thread runs the model on one half, this thread draws the other half's actions and writes its next
+ * inputs. One model call runs at a time, on the same model with the same session options, so the
+ * answers are the same as running every step here.
  */
-export async function createPolicySession(onnx: Uint8Array): Promise<InferenceSession> {
-  return InferenceSession.create(onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
-}
-
-/** Reusable per-call arrays, sized for the largest model call. */
-interface StepBuffers {
-  features: Float32Array;
-  mask: Float32Array;
-  probs: Float32Array;
-  /** Each row's mask index. */
-  masks: Uint8Array;
-  tempered: Float64Array;
-}
-
-/** Runs the ONNX policy on many attempts at once: every still-running attempt advances one step per model call. */
 export class PolicySampler {
-  /** Buffers of a finished call, kept so the next call allocates nothing per step; concurrent calls get their own. */
-  private spare?: StepBuffers;
+  private thread?: Promise<InferenceThread>;
+  /** Buffers of finished calls, so that a call allocates nothing per step. */
+  private readonly spare: StepBuffers[] = [];
+  /** Calls run one after another: the inference thread answers in submission order. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
+    private readonly onnx: Uint8Array,
     private readonly session: InferenceSession,
     private readonly temperature: number,
     private readonly maxBatch: number,
+    private readonly minOverlapRows: number,
   ) {}
 
   static async load(onnx: Uint8Array, options: SamplerOptions = {}): Promise<PolicySampler> {
-    return new PolicySampler(await createPolicySession(onnx), options.temperature ?? 1, options.maxBatch ?? 4096);
+    return new PolicySampler(
+      onnx, await createPolicySession(onnx), options.temperature ?? 1, options.maxBatch ?? 4096, options.minOverlapRows ?? 512,
+    );
   }
 
-  async sample(requests: readonly AttemptRequest[]): Promise<SampledAttempt[]> {
-    const n = requests.length;
-    const batch = new AttemptBatch(requests.map((r) => r.problem));
-    const lanes = new RngLanes(n);
-    for (let i = 0; i < n; i++) lanes.seed(i, requests[i].seed);
-    const logprobs = new Float64Array(n);
-    const buffers = this.takeBuffers(Math.min(this.maxBatch, n));
-    // Still-running attempts, compacted in place after every step.
-    const active = new Int32Array(n);
-    for (let i = 0; i < n; i++) active[i] = i;
-    let running = n;
-    while (running > 0) {
-      for (let from = 0; from < running; from += this.maxBatch) {
-        const rows = Math.min(this.maxBatch, running - from);
-        batch.writeInputs(active, from, rows, 0, buffers.features, buffers.mask, buffers.masks);
-        await this.infer(rows, buffers);
-        this.draw(active, from, rows, buffers, lanes, logprobs, batch);
-      }
-      let kept = 0;
-      for (let r = 0; r < running; r++) if (!batch.done[active[r]]) active[kept++] = active[r];
-      running = kept;
+  sample(requests: readonly AttemptRequest[]): Promise<SampledAttempt[]> {
+    const result = this.queue.then(() => this.sampleNow(requests));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async sampleNow(requests: readonly AttemptRequest[]): Promise<SampledAttempt[]> {
+    const half = Math.ceil(requests.length / 2);
+    if (requests.length - half < this.minOverlapRows) {
+      const stream = new AttemptStream(requests, this.temperature);
+      await this.runHere([stream]);
+      return stream.results();
     }
-    this.spare = buffers;
-    const attempts = new Array<SampledAttempt>(n);
-    for (let i = 0; i < n; i++) attempts[i] = { output: batch.output(i), tokens: batch.steps(i), logprob: Math.min(0, logprobs[i]) };
-    return attempts;
+    const thread = await (this.thread ??= InferenceThread.start(this.onnx));
+    const halves = await this.takeTurns(thread, requests.slice(0, half), requests.slice(half));
+    await this.runHere(halves);
+    return [...halves[0].results(), ...halves[1].results()];
   }
 
-  private takeBuffers(rows: number): StepBuffers {
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare && spare.masks.length >= rows) return spare;
-    return {
-      features: new Float32Array(rows * FEATURE_COUNT),
-      mask: new Float32Array(rows * ACTION_COUNT),
-      probs: new Float32Array(rows * ACTION_COUNT),
-      masks: new Uint8Array(rows),
-      tempered: new Float64Array(ACTION_COUNT),
+  /**
+   * The two halves take turns on the inference thread while both still run at least
+   * `minOverlapRows` attempts; returns them at that point (both between model calls).
+   */
+  private async takeTurns(
+    thread: InferenceThread, first: readonly AttemptRequest[], second: readonly AttemptRequest[],
+  ): Promise<[AttemptStream, AttemptStream]> {
+    const rows = [0, 0];
+    const buffers = [this.take(Math.min(this.maxBatch, first.length)), this.take(Math.min(this.maxBatch, second.length))];
+    const streams: AttemptStream[] = [];
+    const submit = (k: number) => {
+      rows[k] = Math.min(this.maxBatch, streams[k].pending);
+      streams[k].write(rows[k], 0, buffers[k]);
+      thread.submit(buffers[k], rows[k]);
     };
+    // The second half is set up while the thread already runs the first.
+    streams.push(new AttemptStream(first, this.temperature));
+    submit(0);
+    streams.push(new AttemptStream(second, this.temperature));
+    submit(1);
+    let inFlight = 2;
+    for (let k = 0; inFlight > 0; k = 1 - k) {
+      thread.collect(buffers[k]);
+      inFlight--;
+      streams[k].draw(rows[k], 0, buffers[k]);
+      if (Math.min(streams[0].running, streams[1].running) >= this.minOverlapRows) {
+        submit(k);
+        inFlight++;
+      }
+      // Between turns, let the rest of the process run, as a model call on this thread would.
+      if (k === 1) await nextTurn();
+    }
+    this.give(buffers[0], buffers[1]);
+    return [streams[0], streams[1]];
+  }
+
+  /** Runs the streams to the end on this thread, each model call covering the pending rows of all of them. */
+  private async runHere(streams: AttemptStream[]): Promise<void> {
+    const pending = streams.reduce((sum, s) => sum + s.pending, 0);
+    const buffers = this.take(Math.min(this.maxBatch, pending));
+    const rows = streams.map(() => 0);
+    for (;;) {
+      let total = 0;
+      streams.forEach((stream, k) => {
+        rows[k] = Math.min(stream.pending, this.maxBatch - total);
+        if (rows[k] > 0) stream.write(rows[k], total, buffers);
+        total += rows[k];
+      });
+      if (total === 0) break;
+      await this.infer(total, buffers);
+      let at = 0;
+      streams.forEach((stream, k) => {
+        if (rows[k] > 0) stream.draw(rows[k], at, buffers);
+        at += rows[k];
+      });
+    }
+    this.give(buffers);
   }
 
   /** Fills the first `rows` rows of `buffers.probs`: onnxruntime writes into it rather than allocating an output per call. */
@@ -112,41 +152,22 @@ export class PolicySampler {
     );
   }
 
-  /** Draws each row's action from its attempt's own lane and advances the attempt. */
-  private draw(
-    active: Int32Array, from: number, rows: number, buffers: StepBuffers, lanes: RngLanes, logprobs: Float64Array, batch: AttemptBatch,
-  ): void {
-    const { probs, masks, tempered } = buffers;
-    for (let r = 0; r < rows; r++) {
-      const i = active[from + r];
-      const allowed = ALLOWED_ACTIONS[masks[r]];
-      let action: number;
-      let probability: number;
-      if (this.temperature === 1) {
-        action = drawMasked(lanes, i, probs, r * ACTION_COUNT, allowed);
-        probability = probs[r * ACTION_COUNT + action];
-      } else {
-        const total = temper(probs, r * ACTION_COUNT, allowed, this.temperature, tempered);
-        action = drawMasked(lanes, i, tempered, 0, allowed);
-        probability = tempered[action] / total;
-      }
-      logprobs[i] += Math.log(probability);
-      batch.apply(i, action);
-    }
+  private take(rows: number): StepBuffers {
+    const index = this.spare.findIndex((b) => b.masks.length >= rows);
+    return index < 0 ? stepBuffers(Math.max(rows, 1)) : this.spare.splice(index, 1)[0];
+  }
+
+  private give(...buffers: StepBuffers[]): void {
+    this.spare.push(...buffers);
+    this.spare.sort((a, b) => a.masks.length - b.masks.length);
+    // Two halves and one call here are all a call uses at once.
+    this.spare.splice(3);
   }
 
   async release(): Promise<void> {
+    await this.queue;
     await this.session.release();
+    const thread = await this.thread?.catch(() => undefined);
+    await thread?.close();
   }
-}
-
-/** Writes p^(1/T) of the allowed actions of one row of `probs` into `out` and returns their sum. */
-function temper(probs: Float32Array, start: number, allowed: Int32Array, temperature: number, out: Float64Array): number {
-  let total = 0;
-  for (let k = 0; k < allowed.length; k++) {
-    const a = allowed[k];
-    out[a] = probs[start + a] ** (1 / temperature);
-    total += out[a];
-  }
-  return total;
 }

@@ -7,6 +7,8 @@ import { ABSTAIN_ACTION, ACTION_COUNT, FIRST_MOVE_ACTION, MASKED } from './layou
 export const ARITHMETIC_MASK = 0;
 export const MAZE_FIRST_MASK = 1;
 export const MAZE_MASK = 2;
+/** Marks a buffer row whose mask is not known to be any of them. */
+export const NO_MASK = 255;
 
 const ALLOWED: Array<(action: number) => boolean> = [
   (a) => a < FIRST_MOVE_ACTION,
@@ -21,7 +23,7 @@ export const MASK_ROWS: readonly Float32Array[] = ALLOWED.map((allowed) =>
 
 /**
  * The allowed actions per mask, ascending. A masked action's logit sits 1e9 below the others, so
- * softmax gives it probability exactly 0; a draw only needs to look at these.
+ * softmax gives it probability exactly 0: a draw over these is the same draw as over the whole row.
  */
 export const ALLOWED_ACTIONS: readonly Int32Array[] = ALLOWED.map((allowed) =>
   Int32Array.from({ length: ACTION_COUNT }, (_, a) => a).filter(allowed));

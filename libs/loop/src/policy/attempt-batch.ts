@@ -63,7 +63,8 @@ export class AttemptBatch {
 
   /**
    * Writes the feature and mask rows of attempts[from, from + rows) into rows at, at + 1, ... of the
-   * buffers, and each row's mask index into `masks`.
+   * buffers. `masks[row]` is the mask index a buffer row holds (NO_MASK if unknown): a row that
+   * already holds the right mask is left as it is, since most steps keep a row's mask.
    */
   writeInputs(
     attempts: Int32Array, from: number, rows: number, at: number, features: Float32Array, mask: Float32Array, masks: Uint8Array,
@@ -81,8 +82,10 @@ export class AttemptBatch {
       } else {
         features.set(lookups.features, row * FEATURE_COUNT);
       }
-      mask.set(MASK_ROWS[kind], row * ACTION_COUNT);
-      masks[row] = kind;
+      if (masks[row] !== kind) {
+        mask.set(MASK_ROWS[kind], row * ACTION_COUNT);
+        masks[row] = kind;
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Problem } from '../tasks/problem';
+import { NO_MASK } from './action-masks';
 import { actionsForOutput } from './answer-actions';
 import { AttemptBatch } from './attempt-batch';
 import { ACTION_COUNT, FEATURE_COUNT } from './layout';
@@ -17,13 +18,13 @@ export function examplesFor(attempt: KeptAttempt): TrainingExample[] {
   if (!actions) return [];
   const replayed = new AttemptBatch([attempt.problem]);
   const only = Int32Array.of(0);
-  const maskKind = new Uint8Array(1);
   const examples: TrainingExample[] = [];
   for (const action of actions) {
     if (replayed.done[0]) break;
     const features = new Float32Array(FEATURE_COUNT);
     const mask = new Float32Array(ACTION_COUNT);
-    replayed.writeInputs(only, 0, 1, 0, features, mask, maskKind);
+    // A fresh mask row each step: it holds no mask yet.
+    replayed.writeInputs(only, 0, 1, 0, features, mask, Uint8Array.of(NO_MASK));
     examples.push({ features, mask, action, weight: attempt.weight });
     replayed.apply(0, action);
   }
