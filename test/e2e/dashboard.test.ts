@@ -241,6 +241,14 @@ describe('web dashboard in headless Chromium', () => {
     await expect(sample.textContent()).resolves.toMatch(/Verdict(correct|incorrect|error|abstain)Reward\d\.\d{3}/);
     await snapshot('lineage-sample');
   });
+
+  it('picks up a run that starts while the runs list is open', async () => {
+    await page.goto(`${fx.url}/#/runs`);
+    await page.locator(`tr[data-run="${PARENT}"]`).waitFor();
+    await fx.runLoop({ runId: 'run-e2e-late', seed: 11, iterations: 1 });
+    await fx.projected();
+    await page.locator('tr[data-run="run-e2e-late"] [data-status=SUCCEEDED]').waitFor({ timeout: 15_000 });
+  });
 });
 
 /** Each marker's centre in the SVG element's CSS pixels, in iteration order. */

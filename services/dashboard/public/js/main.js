@@ -33,8 +33,9 @@ let current = new AbortController();
  * @param {boolean} [replace]
  */
 function navigate(path, replace = false) {
-  if (replace) {
-    history.replaceState(null, '', `#${path}`);
+  if (replace || location.hash === `#${path}`) {
+    // Same address (e.g. "Show" with unchanged choices): no hashchange comes, so render here.
+    if (replace) history.replaceState(null, '', `#${path}`);
     render();
   } else {
     location.hash = path;

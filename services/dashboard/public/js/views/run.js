@@ -4,7 +4,7 @@ import { lineChart } from '../chart.js';
 import { dateTime, decimal, duration, enc, h, href, integer, percent, statusBadge } from '../dom.js';
 import { emptyState, loading, pageHeader } from './common.js';
 
-/** Series colours; the browser test looks for them in a screenshot of each chart. */
+/** Series colours: distinct from each other and readable on light and dark backgrounds. */
 export const SERIES_COLORS = {
   trainPassRate: '#2563eb',
   heldOutPassAt1: '#ea580c',
@@ -38,9 +38,13 @@ export async function runView(ctx) {
   /** Whether the config section was open, kept across refreshes. */
   let configOpen = false;
 
+  let shown = '';
   const draw = (/** @type {RunData} */ data) => {
     const run = data.run;
     if (!run) throw new ApiError('graphql', `There is no run '${id}' for this key's team.`, [{ message: `run '${id}' not found`, code: 'NOT_FOUND' }]);
+    const json = JSON.stringify(data);
+    if (json === shown) return run.status === 'RUNNING';
+    shown = json;
     const previous = ctx.root.querySelector('details.config');
     if (previous instanceof HTMLDetailsElement) configOpen = previous.open;
     const forks = data.runs.filter((r) => r.parentRunId === run.id);

@@ -26,23 +26,32 @@ export async function runsView(ctx) {
     /** @type {Promise<{ experiments: Array<{ id: string, runCount: number }>, runs: RunSummary[] }>} */ (
       graphql(RUNS, { filter: { ...(experiment ? { experimentId: experiment } : {}), ...(status ? { status } : {}) } }, { signal: ctx.signal })
     );
+  let shown = '';
   const draw = (/** @type {Awaited<ReturnType<typeof load>>} */ data) => {
+    // Unchanged data keeps the page as it is (an open filter stays open).
+    const json = JSON.stringify(data);
+    if (json === shown) return;
+    shown = json;
+    const running = data.runs.filter((r) => r.status === 'RUNNING').length;
     const filters = h(
       'div',
       { class: 'actions' },
       select('Experiment', 'experiment', experiment, [['', 'All experiments'], ...data.experiments.map((e) => /** @type {[string, string]} */ ([e.id, `${e.id} (${e.runCount})`]))], ctx),
       select('Status', 'status', status, [['', 'Any status'], ['RUNNING', 'Running'], ['SUCCEEDED', 'Succeeded'], ['FAILED', 'Failed'], ['CANCELLED', 'Cancelled']], ctx),
     );
-    const running = data.runs.filter((r) => r.status === 'RUNNING').length;
     const subtitle = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'}${running ? `, ${running} running` : ''} · ${data.experiments.length} experiment${data.experiments.length === 1 ? '' : 's'}`;
     ctx.root.replaceChildren(
       pageHeader({ title: 'Runs', subtitle, actions: [filters] }),
       h('section', { class: 'panel', 'data-page': 'runs' }, data.runs.length ? runsTable(data.runs) : noRuns(Boolean(experiment || status))),
     );
-    return running > 0;
   };
 
-  if (draw(await load())) ctx.poll(3000, async () => draw(await load()));
+  // New runs show up on their own; running ones refresh their iterations.
+  draw(await load());
+  ctx.poll(4000, async () => {
+    draw(await load());
+    return true;
+  });
 }
 
 /** @param {RunSummary[]} runs */
