@@ -4,6 +4,7 @@ import { queryLeaderboard, type LeaderboardRow } from '@xp/analytics';
 import { API_DEPENDENCIES, type ApiDependencies } from '../api-dependencies';
 import type { RequestContext } from '../graphql/request-context';
 import { badInput } from '../graphql/errors';
+import { ProjectionCache } from './projection-cache';
 
 type Metric = 'PASS_AT_K' | 'MAJ_AT_K' | 'MEAN_REWARD' | 'SOLVED';
 
@@ -11,7 +12,11 @@ const MAX_K = 1000;
 
 @Resolver('Query')
 export class LeaderboardResolver {
-  constructor(@Inject(API_DEPENDENCIES) private readonly deps: ApiDependencies) {}
+  private readonly cache: ProjectionCache<LeaderboardRow[]> | undefined;
+
+  constructor(@Inject(API_DEPENDENCIES) private readonly deps: ApiDependencies) {
+    this.cache = deps.cacheResults === false ? undefined : new ProjectionCache(deps.log);
+  }
 
   @Query('leaderboard')
   async leaderboard(
@@ -25,13 +30,15 @@ export class LeaderboardResolver {
   ) {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput(`k must be between 1 and ${MAX_K}, got ${k}`);
     if (scope === 'EXPERIMENT' && !experimentId) throw badInput('scope EXPERIMENT needs experimentId');
-    const rows = await queryLeaderboard(this.deps.analytics.client, {
+    const options = {
       team: ctx.caller.team,
       benchmark,
       k,
-      groupBy: groupBy === 'RUN' ? 'run' : 'checkpoint',
+      groupBy: groupBy === 'RUN' ? ('run' as const) : ('checkpoint' as const),
       experimentId: scope === 'EXPERIMENT' ? experimentId : undefined,
-    });
+    };
+    const read = () => queryLeaderboard(this.deps.analytics.client, options);
+    const rows = this.cache ? await this.cache.get(JSON.stringify(options), read) : await read();
     const ranked = rows
       .map((row) => ({ row, ...valueOf(row, metric, k) }))
       .sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.row.group_id.localeCompare(b.row.group_id));

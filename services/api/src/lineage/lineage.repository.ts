@@ -1,5 +1,4 @@
 import type { AnalyticsStore } from '@xp/analytics';
-import { queryRows } from '../analytics/query-rows';
 
 export type WalkDirection = 'UP' | 'DOWN' | 'BOTH';
 
@@ -28,10 +27,21 @@ export interface LineageWalk {
 /** The most nodes one walk returns; past it the walk stops and says it was truncated. */
 export const MAX_LINEAGE_NODES = 5000;
 
+/** Most edge rows one hop reads per direction. */
+const MAX_HOP_ROWS = MAX_LINEAGE_NODES * 4;
+
+type HopRow = [dir: 'up' | 'down', runId: string, parentId: string, parentKind: string, childId: string, childKind: string, relation: string];
+
 /**
  * Breadth-first walk of the lineage graph: exactly one ClickHouse round trip per hop, whatever the
  * frontier's size (downward edges read by parent, upward by child, both in one UNION ALL), so a walk
  * of depth d costs at most d queries.
+ *
+ * Under the node cap the result is deterministic: within a hop, upstream nodes come before
+ * downstream ones, each side in id order (the tables' sort keys, so each side reads in order and
+ * stops at its row limit instead of reading all of a checkpoint's tens of thousands of samples). A side that fills its row limit, a hop that would pass the cap and
+ * a last hop with nodes left to expand all mark the walk truncated; once the cap is reached no
+ * further hop is read. Edges are those found between returned nodes.
  */
 export class LineageRepository {
   constructor(private readonly store: AnalyticsStore) {}
@@ -43,49 +53,71 @@ export class LineageRepository {
     let up = direction === 'DOWN' ? [] : [rootId];
     let truncated = false;
     for (let hop = 1; hop <= depth && (down.length > 0 || up.length > 0); hop++) {
-      const rows = await this.hop(team, down, up);
+      const room = MAX_LINEAGE_NODES - nodes.size;
+      if (room <= 0) {
+        truncated = true;
+        break;
+      }
+      // Enough rows for every node that still fits, plus edges back to nodes already found.
+      const limit = Math.min(MAX_HOP_ROWS, room + 2 * Math.max(down.length, up.length));
+      const rows = await this.hop(team, down, up, limit);
       const nextDown: string[] = [];
       const nextUp: string[] = [];
-      for (const row of rows) {
-        this.learnKinds(nodes, row);
-        edges.set(`${row.parent_id}\u0000${row.child_id}\u0000${row.relation}`, { parentId: row.parent_id, childId: row.child_id, relation: row.relation });
-        const [id, kind] = row.dir === 'down' ? [row.child_id, row.child_kind] : [row.parent_id, row.parent_kind];
-        if (nodes.has(id)) continue;
-        if (nodes.size >= MAX_LINEAGE_NODES) {
-          truncated = true;
-          continue;
+      let upRows = 0;
+      for (const row of rows) if (row[0] === 'up') upRows++;
+      if (upRows >= limit || rows.length - upRows >= limit) truncated = true;
+      // Upstream first: a node's provenance is a handful of nodes; what was derived from it may be thousands.
+      for (const side of ['up', 'down'] as const) {
+        for (const row of rows) {
+          const [dir, runId, parentId, parentKind, childId, childKind, relation] = row;
+          if (dir !== side) continue;
+          this.learnKind(nodes, parentId, parentKind, runId);
+          this.learnKind(nodes, childId, childKind, runId);
+          edges.set(`${parentId}\u0000${childId}\u0000${relation}`, { parentId, childId, relation });
+          const [id, kind] = dir === 'down' ? [childId, childKind] : [parentId, parentKind];
+          if (nodes.has(id)) continue;
+          if (nodes.size >= MAX_LINEAGE_NODES) {
+            truncated = true;
+            continue;
+          }
+          nodes.set(id, { id, kind, runId, distance: hop });
+          (dir === 'down' ? nextDown : nextUp).push(id);
         }
-        nodes.set(id, { id, kind, runId: row.run_id, distance: hop });
-        (row.dir === 'down' ? nextDown : nextUp).push(id);
       }
       down = nextDown;
       up = nextUp;
     }
     // Nodes found on the last hop were not expanded: the graph may go on past the depth limit.
     if (down.length > 0 || up.length > 0) truncated = true;
-    return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
+    const between = [...edges.values()].filter((e) => nodes.has(e.parentId) && nodes.has(e.childId));
+    return { nodes: [...nodes.values()], edges: between, truncated };
   }
 
-  private hop(team: string, down: string[], up: string[]): Promise<Array<EdgeRow & { dir: 'down' | 'up' }>> {
+  private async hop(team: string, down: string[], up: string[], limit: number): Promise<HopRow[]> {
     const parts: string[] = [];
-    if (down.length > 0) {
-      parts.push(`SELECT 'down' AS dir, run_id, parent_id, parent_kind, child_id, child_kind, relation
-                  FROM lineage_edges WHERE team = {team:String} AND parent_id IN {down:Array(String)}`);
-    }
     if (up.length > 0) {
-      parts.push(`SELECT 'up' AS dir, run_id, parent_id, parent_kind, child_id, child_kind, relation
-                  FROM lineage_edges_by_child WHERE team = {team:String} AND child_id IN {up:Array(String)}`);
+      parts.push(`(SELECT 'up' AS dir, run_id, parent_id, parent_kind, child_id, child_kind, relation
+                  FROM lineage_edges_by_child WHERE team = {team:String} AND child_id IN {up:Array(String)}
+                  ORDER BY child_id, parent_id LIMIT {limit:UInt32})`);
     }
-    return queryRows(this.store, `${parts.join(' UNION ALL ')} LIMIT ${MAX_LINEAGE_NODES * 4}`, { team, down, up });
+    if (down.length > 0) {
+      parts.push(`(SELECT 'down' AS dir, run_id, parent_id, parent_kind, child_id, child_kind, relation
+                  FROM lineage_edges WHERE team = {team:String} AND parent_id IN {down:Array(String)}
+                  ORDER BY parent_id, child_id LIMIT {limit:UInt32})`);
+    }
+    const result = await this.store.client.query({
+      query: parts.join(' UNION ALL '),
+      query_params: { team, down, up, limit },
+      format: 'JSONCompactEachRow',
+    });
+    return result.json<HopRow>();
   }
 
-  private learnKinds(nodes: Map<string, LineageNodeOut>, row: EdgeRow): void {
-    for (const [id, kind] of [[row.parent_id, row.parent_kind], [row.child_id, row.child_kind]] as const) {
-      const node = nodes.get(id);
-      if (node && node.kind === 'unknown' && kind !== 'unknown') {
-        node.kind = kind;
-        node.runId ??= row.run_id;
-      }
+  private learnKind(nodes: Map<string, LineageNodeOut>, id: string, kind: string, runId: string): void {
+    const node = nodes.get(id);
+    if (node && node.kind === 'unknown' && kind !== 'unknown') {
+      node.kind = kind;
+      node.runId ??= runId;
     }
   }
 }

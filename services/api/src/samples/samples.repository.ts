@@ -30,27 +30,58 @@ export interface SampleFilter {
   iteration?: number;
 }
 
-/** A run's samples in sample-id order (the table's sort key), paged by keyset on that id. */
+const SAMPLE_COLUMNS = 'run_id, sample_id, problem_id, benchmark, checkpoint_id, iteration, attempt, output, tokens, logprob, occurred_at';
+
+/**
+ * A run's samples in sample-id order (the table's sort key), paged by keyset on that id. With a
+ * verdict filter the page is driven by the verdicts: verifications are sorted like samples and carry
+ * the sample's problem, checkpoint and iteration, so the page's ids are read in order from them and
+ * the read stops after one page, instead of collecting every matching id of the run first. Should a
+ * verdict's sample be missing or disagree with it, the page is read the exhaustive way instead.
+ */
 export class SamplesRepository {
   constructor(private readonly store: AnalyticsStore) {}
 
-  page(team: string, runId: string, filter: SampleFilter, after: string | undefined, limit: number): Promise<SampleRow[]> {
+  async page(team: string, runId: string, filter: SampleFilter, after: string | undefined, limit: number): Promise<SampleRow[]> {
+    if (filter.verdict !== undefined) {
+      const rows = await this.pageByVerdict(team, runId, filter, after, limit);
+      if (rows !== undefined) return rows;
+    }
     const where = ['team = {team:String}', 'run_id = {runId:String}'];
     if (after !== undefined) where.push('sample_id > {after:String}');
-    if (filter.problemId !== undefined) where.push('problem_id = {problemId:String}');
-    if (filter.checkpointId !== undefined) where.push('checkpoint_id = {checkpointId:String}');
-    if (filter.iteration !== undefined) where.push('iteration = {iteration:UInt32}');
+    where.push(...sampleFilters(filter));
     if (filter.verdict !== undefined) {
       where.push(`sample_id IN (SELECT sample_id FROM verifications
                    WHERE team = {team:String} AND run_id = {runId:String} AND verdict = {verdict:String})`);
     }
     return queryRows(
       this.store,
-      `SELECT run_id, sample_id, problem_id, benchmark, checkpoint_id, iteration, attempt, output, tokens, logprob, occurred_at
+      `SELECT ${SAMPLE_COLUMNS}
        FROM samples WHERE ${where.join(' AND ')}
        ORDER BY sample_id LIMIT 1 BY sample_id LIMIT {limit:UInt32}`,
       { team, runId, after, limit, ...filter },
     );
+  }
+
+  /** One page read from the verdicts in sample order; undefined when a verdict's sample row does not match it. */
+  private async pageByVerdict(team: string, runId: string, filter: SampleFilter, after: string | undefined, limit: number): Promise<SampleRow[] | undefined> {
+    const judged = ['team = {team:String}', 'run_id = {runId:String}', 'verdict = {verdict:String}', ...sampleFilters(filter)];
+    if (after !== undefined) judged.push('sample_id > {after:String}');
+    const sampled = ['team = {team:String}', 'run_id = {runId:String}', 'sample_id IN page_ids', ...sampleFilters(filter)];
+    const rows = await queryRows<SampleRow & { page_id: string; found: number }>(
+      this.store,
+      `WITH page_ids AS (
+         SELECT sample_id FROM verifications WHERE ${judged.join(' AND ')}
+         ORDER BY sample_id LIMIT 1 BY sample_id LIMIT {limit:UInt32}
+       )
+       SELECT p.sample_id AS page_id, s.sample_id != '' AS found, ${SAMPLE_COLUMNS.split(', ').map((c) => `s.${c} AS ${c}`).join(', ')}
+       FROM page_ids AS p
+       LEFT JOIN (SELECT ${SAMPLE_COLUMNS} FROM samples WHERE ${sampled.join(' AND ')} LIMIT 1 BY sample_id) AS s ON s.sample_id = p.sample_id
+       ORDER BY page_id`,
+      { team, runId, after, limit, ...filter },
+    );
+    if (rows.some((r) => !r.found)) return undefined;
+    return rows.map(({ page_id: _id, found: _found, ...row }) => row);
   }
 
   /** Latest verdict and reward of each sample, for a whole page in one query. */
@@ -68,4 +99,12 @@ export class SamplesRepository {
       { team, ids: sampleIds },
     );
   }
+}
+
+function sampleFilters(filter: SampleFilter): string[] {
+  const where: string[] = [];
+  if (filter.problemId !== undefined) where.push('problem_id = {problemId:String}');
+  if (filter.checkpointId !== undefined) where.push('checkpoint_id = {checkpointId:String}');
+  if (filter.iteration !== undefined) where.push('iteration = {iteration:UInt32}');
+  return where;
 }
