@@ -1,13 +1,13 @@
 import { ALLOWED_ACTIONS, NO_MASK } from './policy/action-masks';
 import { AttemptBatch } from './policy/attempt-batch';
 import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
-import type { ModelArrays } from './policy/inference-thread';
+import type { ModelInputs } from './policy/inference-thread';
 import { drawMasked } from './policy/masked-draw';
 import { RngLanes } from './rng-lanes';
 import type { AttemptRequest, SampledAttempt } from './sampler';
 
-/** A model call's arrays plus what the draw needs beside them; sized for `rows` rows. */
-export interface StepBuffers extends ModelArrays {
+/** A model call's inputs plus what the draw needs beside them; sized for `rows` rows. */
+export interface StepBuffers extends ModelInputs {
   /** The mask index each row of `mask` holds. */
   masks: Uint8Array;
   tempered: Float64Array;
@@ -17,7 +17,6 @@ export function stepBuffers(rows: number): StepBuffers {
   return {
     features: new Float32Array(rows * FEATURE_COUNT),
     mask: new Float32Array(rows * ACTION_COUNT),
-    probs: new Float32Array(rows * ACTION_COUNT),
     masks: new Uint8Array(rows).fill(NO_MASK),
     tempered: new Float64Array(ACTION_COUNT),
   };
@@ -64,9 +63,9 @@ export class AttemptStream {
     this.batch.writeInputs(this.active, this.drawn, rows, at, buffers.features, buffers.mask, buffers.masks);
   }
 
-  /** Draws the actions of the rows `write` wrote, from the model's probabilities, and advances those attempts. */
-  draw(rows: number, at: number, buffers: StepBuffers): void {
-    const { probs, masks, tempered } = buffers;
+  /** Draws the actions of the rows `write` wrote from the model's probabilities `probs`, and advances those attempts. */
+  draw(rows: number, at: number, probs: Float32Array, buffers: StepBuffers): void {
+    const { masks, tempered } = buffers;
     for (let r = 0; r < rows; r++) {
       const i = this.active[this.drawn + r];
       const row = at + r;

@@ -104,9 +104,9 @@ export class PolicySampler {
     submit(1);
     let inFlight = 2;
     for (let k = 0; inFlight > 0; k = 1 - k) {
-      thread.collect(buffers[k]);
+      const probs = thread.collect(buffers[k]);
       inFlight--;
-      streams[k].draw(rows[k], 0, buffers[k]);
+      streams[k].draw(rows[k], 0, probs, buffers[k]);
       if (Math.min(streams[0].running, streams[1].running) >= this.minOverlapRows) {
         submit(k);
         inFlight++;
@@ -131,25 +131,23 @@ export class PolicySampler {
         total += rows[k];
       });
       if (total === 0) break;
-      await this.infer(total, buffers);
+      const probs = await this.infer(total, buffers);
       let at = 0;
       streams.forEach((stream, k) => {
-        if (rows[k] > 0) stream.draw(rows[k], at, buffers);
+        if (rows[k] > 0) stream.draw(rows[k], at, probs, buffers);
         at += rows[k];
       });
     }
     this.give(buffers);
   }
 
-  /** Fills the first `rows` rows of `buffers.probs`: onnxruntime writes into it rather than allocating an output per call. */
-  private async infer(rows: number, buffers: StepBuffers): Promise<void> {
-    await this.session.run(
-      {
-        [INPUT_FEATURES]: new Tensor('float32', buffers.features.subarray(0, rows * FEATURE_COUNT), [rows, FEATURE_COUNT]),
-        [INPUT_MASK]: new Tensor('float32', buffers.mask.subarray(0, rows * ACTION_COUNT), [rows, ACTION_COUNT]),
-      },
-      { [OUTPUT_PROBS]: new Tensor('float32', buffers.probs.subarray(0, rows * ACTION_COUNT), [rows, ACTION_COUNT]) },
-    );
+  /** The model's probabilities for the first `rows` rows of `buffers`. */
+  private async infer(rows: number, buffers: StepBuffers): Promise<Float32Array> {
+    const outputs = await this.session.run({
+      [INPUT_FEATURES]: new Tensor('float32', buffers.features.subarray(0, rows * FEATURE_COUNT), [rows, FEATURE_COUNT]),
+      [INPUT_MASK]: new Tensor('float32', buffers.mask.subarray(0, rows * ACTION_COUNT), [rows, ACTION_COUNT]),
+    });
+    return outputs[OUTPUT_PROBS].data as Float32Array;
   }
 
   private take(rows: number): StepBuffers {

@@ -3,10 +3,9 @@
  * The worker side of InferenceThread (see inference-thread.ts). Plain JavaScript because Node
  * loads a worker's file itself, also where the TypeScript sources run untranspiled (under jest).
  *
- * Calls arrive in order: the caller transfers a call's arrays through `port` and then bumps
- * control[SUBMITTED]; the worker runs the model into the call's own output array, transfers the
- * arrays back and bumps control[COMPLETED]. Atomics wake either side without a trip through an
- * event loop.
+ * Calls arrive in order: the caller transfers a call's input arrays through `port` and then bumps
+ * control[SUBMITTED]; the worker runs the model, transfers the inputs back with the output and
+ * bumps control[COMPLETED]. Atomics wake either side without a trip through an event loop.
  */
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 const { InferenceSession, Tensor } = require('onnxruntime-node');
@@ -24,15 +23,13 @@ async function serve(session) {
     while (Atomics.load(control, SUBMITTED) === handled) Atomics.wait(control, SUBMITTED, handled);
     const received = receiveMessageOnPort(port);
     if (!received) throw new Error('a call was announced but not sent');
-    /** @type {{ rows: number, features: Float32Array<ArrayBuffer>, mask: Float32Array<ArrayBuffer>, probs: Float32Array<ArrayBuffer> }} */
-    const { rows, features, mask, probs } = received.message;
-    await session.run(
-      {
-        [names.features]: new Tensor('float32', features.subarray(0, rows * widths.features), [rows, widths.features]),
-        [names.mask]: new Tensor('float32', mask.subarray(0, rows * widths.actions), [rows, widths.actions]),
-      },
-      { [names.probs]: new Tensor('float32', probs.subarray(0, rows * widths.actions), [rows, widths.actions]) },
-    );
+    /** @type {{ rows: number, features: Float32Array<ArrayBuffer>, mask: Float32Array<ArrayBuffer> }} */
+    const { rows, features, mask } = received.message;
+    const outputs = await session.run({
+      [names.features]: new Tensor('float32', features.subarray(0, rows * widths.features), [rows, widths.features]),
+      [names.mask]: new Tensor('float32', mask.subarray(0, rows * widths.actions), [rows, widths.actions]),
+    });
+    const probs = /** @type {Float32Array<ArrayBuffer>} */ (outputs[names.probs].data);
     port.postMessage({ features, mask, probs }, [features.buffer, mask.buffer, probs.buffer]);
     Atomics.store(control, COMPLETED, handled + 1);
     Atomics.notify(control, COMPLETED);

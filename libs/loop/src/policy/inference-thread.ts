@@ -4,11 +4,10 @@ import { ACTION_COUNT, FEATURE_COUNT } from './layout';
 import { INPUT_FEATURES, INPUT_MASK, OUTPUT_PROBS } from './onnx-model';
 import { POLICY_SESSION_OPTIONS } from './policy-session';
 
-/** The arrays of one model call: `rows` rows of inputs in, the same rows of probabilities out. */
-export interface ModelArrays {
+/** The inputs of one model call (its first rows); they travel to the thread and back. */
+export interface ModelInputs {
   features: Float32Array<ArrayBuffer>;
   mask: Float32Array<ArrayBuffer>;
-  probs: Float32Array<ArrayBuffer>;
 }
 
 const SUBMITTED = 0;
@@ -18,8 +17,9 @@ const FAILED = 2;
 /**
  * A policy session on its own thread. onnxruntime-node runs a model synchronously on the calling
  * thread (its `run` only defers the call), so inference can overlap the sampler's bookkeeping only
- * from another thread. Calls complete in submission order; their arrays move to the thread and
- * back (transferred, not copied), and the caller waits on shared memory, not on its event loop.
+ * from another thread. Calls complete in submission order; their inputs move to the thread and back
+ * and their outputs move here (transferred, not copied), and the caller waits on shared memory, not
+ * on its event loop. The thread runs the same bare `session.run` as the calling thread would.
  */
 export class InferenceThread {
   private submitted = 0;
@@ -61,16 +61,16 @@ export class InferenceThread {
   }
 
   /** Starts a call on the first `rows` rows; the arrays are unusable until `collect` gives them back. */
-  submit(arrays: ModelArrays, rows: number): void {
-    const { features, mask, probs } = arrays;
-    this.port.postMessage({ rows, features, mask, probs }, [features.buffer, mask.buffer, probs.buffer]);
+  submit(inputs: ModelInputs, rows: number): void {
+    const { features, mask } = inputs;
+    this.port.postMessage({ rows, features, mask }, [features.buffer, mask.buffer]);
     this.submitted++;
     Atomics.store(this.control, SUBMITTED, this.submitted);
     Atomics.notify(this.control, SUBMITTED);
   }
 
-  /** Blocks until the oldest outstanding call is done and puts its arrays, probabilities filled, back into `arrays`. */
-  collect(arrays: ModelArrays): void {
+  /** Blocks until the oldest outstanding call is done, puts its arrays back into `inputs` and returns its probabilities. */
+  collect(inputs: ModelInputs): Float32Array {
     if (this.completed === this.submitted) throw new Error('no model call is outstanding');
     for (;;) {
       const done = Atomics.load(this.control, COMPLETED);
@@ -79,10 +79,10 @@ export class InferenceThread {
       Atomics.wait(this.control, COMPLETED, done);
     }
     this.completed++;
-    const result = receiveMessageOnPort(this.port)?.message as ModelArrays;
-    arrays.features = result.features;
-    arrays.mask = result.mask;
-    arrays.probs = result.probs;
+    const result = receiveMessageOnPort(this.port)?.message as ModelInputs & { probs: Float32Array };
+    inputs.features = result.features;
+    inputs.mask = result.mask;
+    return result.probs;
   }
 
   /** The thread's reason for failing: the last message it sent, after any finished calls' arrays. */
