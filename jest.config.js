@@ -18,7 +18,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@xp/(api|cli|projector)$': '<rootDir>/services/$1/src',
+    '^@xp/(api|cli|dashboard|projector)$': '<rootDir>/services/$1/src',
     '^@xp/([a-z-]+)$': '<rootDir>/libs/$1/src',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',

@@ -79,7 +79,8 @@ export class RunsRepository {
   /**
    * Per-iteration metrics of several runs in one round trip: training pass rate and held-out pass@1
    * from verdicts (split from the problem), mean reward of training samples, and the loss and
-   * checkpoint of the model updates trained on that iteration's batches.
+   * checkpoint of the model updates trained on that iteration's batches (for an iteration that trained
+   * nothing, such as the initial evaluation, the checkpoint its held-out attempts were sampled with).
    */
   iterations(team: string, runIds: readonly string[]): Promise<IterationRow[]> {
     return queryRows(
@@ -87,14 +88,15 @@ export class RunsRepository {
       `WITH
          heldout AS (SELECT DISTINCT problem_id FROM problems WHERE team = {team:String} AND run_id IN {runIds:Array(String)} AND split = 'heldout'),
          verdicts AS (
-           SELECT run_id, iteration, problem_id IN heldout AS is_heldout, verdict = 'correct' AS correct
+           SELECT run_id, iteration, problem_id IN heldout AS is_heldout, verdict = 'correct' AS correct, checkpoint_id
            FROM verifications WHERE team = {team:String} AND run_id IN {runIds:Array(String)} AND iteration IS NOT NULL
          ),
          by_verdict AS (
            SELECT run_id, assumeNotNull(iteration) AS iteration,
                   countIf(NOT is_heldout) AS samples,
                   if(samples = 0, NULL, countIf(correct AND NOT is_heldout) / samples) AS train_pass_rate,
-                  if(countIf(is_heldout) = 0, NULL, countIf(correct AND is_heldout) / countIf(is_heldout)) AS held_out_pass_at_1
+                  if(countIf(is_heldout) = 0, NULL, countIf(correct AND is_heldout) / countIf(is_heldout)) AS held_out_pass_at_1,
+                  anyIf(checkpoint_id, is_heldout) AS evaluated_checkpoint_id
            FROM verdicts GROUP BY run_id, iteration
          ),
          by_reward AS (
@@ -114,7 +116,8 @@ export class RunsRepository {
            GROUP BY run_id, iteration
          )
        SELECT v.run_id AS run_id, v.iteration AS iteration, v.samples AS samples, v.train_pass_rate AS train_pass_rate,
-              v.held_out_pass_at_1 AS held_out_pass_at_1, r.mean_reward AS mean_reward, u.loss AS loss, u.checkpoint_id AS checkpoint_id
+              v.held_out_pass_at_1 AS held_out_pass_at_1, r.mean_reward AS mean_reward, u.loss AS loss,
+              coalesce(u.checkpoint_id, nullIf(v.evaluated_checkpoint_id, '')) AS checkpoint_id
        FROM by_verdict AS v
        LEFT JOIN by_reward AS r ON r.run_id = v.run_id AND r.iteration = v.iteration
        LEFT JOIN by_update AS u ON u.run_id = v.run_id AND u.iteration = v.iteration
