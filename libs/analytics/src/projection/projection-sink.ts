@@ -33,8 +33,10 @@ export class ProjectionSink {
   /** Projects the valid events of `range` (in log order); returns how many were new. */
   async write(range: WriteRange, events: PositionedEvent[]): Promise<number> {
     const token = this.intents.token(range);
+    const last = await this.intents.last(range.partition);
+    const retrying = last?.fromOffset === range.fromOffset && last.toOffset === range.toOffset;
     await this.intents.announce(range);
-    const fresh = await this.unprojected(events, range);
+    const fresh = await this.unprojected(events, retrying ? range : undefined);
     if (fresh.length === 0) return 0;
     const staged = stageEvents(fresh, await this.facts.contextFor(fresh, range.partition, range.fromOffset));
     await this.store.insertEncoded({
@@ -49,8 +51,8 @@ export class ProjectionSink {
   }
 
   /** Events neither projected by an earlier write nor repeated earlier in this one. */
-  private async unprojected(events: PositionedEvent[], range: WriteRange): Promise<PositionedEvent[]> {
-    const seen = await alreadyProjected(this.store, [...new Set(events.map(({ event }) => event.eventId))], range);
+  private async unprojected(events: PositionedEvent[], retrying: WriteRange | undefined): Promise<PositionedEvent[]> {
+    const seen = await alreadyProjected(this.store, [...new Set(events.map(({ event }) => event.eventId))], retrying);
     const fresh: PositionedEvent[] = [];
     for (const positioned of events) {
       if (seen.has(positioned.event.eventId)) continue;
