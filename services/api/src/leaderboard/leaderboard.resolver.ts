@@ -36,6 +36,9 @@ export class LeaderboardResolver {
       k,
       groupBy: groupBy === 'RUN' ? ('run' as const) : ('checkpoint' as const),
       experimentId: scope === 'EXPERIMENT' ? experimentId : undefined,
+      // Only what the metric needs: majority votes and rewards cost reads of their own.
+      majority: metric === 'MAJ_AT_K',
+      meanReward: metric === 'MEAN_REWARD',
     };
     const read = () => queryLeaderboard(this.deps.analytics.client, options);
     const rows = this.cache ? await this.cache.get(JSON.stringify(options), read) : await read();
