@@ -1,6 +1,6 @@
 /**
- * Sampler throughput beside raw onnxruntime-node inference of the same model and the same batches,
- * then the wall time of one loop iteration split by stage.
+ * Sampler throughput beside raw onnxruntime-node inference of the same model on the same inputs in
+ * the same batches, then the wall time of one loop iteration split by stage.
  * Run: npx tsc -b libs/loop && node libs/loop/dist/bench/loop-sampler.js
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-node';
 import { EmbeddedEventLog } from '@xp/event-log';
 import { runLoop } from '../loop/run-loop';
+import { examplesFor } from '../policy/fine-tune';
 import { ACTION_COUNT, FEATURE_COUNT } from '../policy/layout';
 import { INPUT_FEATURES, INPUT_MASK } from '../policy/onnx-model';
 import { DEFAULT_HIDDEN, initialPolicy, policyToOnnx } from '../policy/policy';
 import { deriveSeed } from '../rng';
-import { createPolicySession, PolicySampler, type AttemptRequest } from '../sampler';
+import { createPolicySession, PolicySampler, type AttemptRequest, type SampledAttempt } from '../sampler';
 import { buildSuite, DEFAULT_SUITE } from '../tasks/suite';
 import type { Family } from '../tasks/problem';
 import { fixed, interleavedMedianMs, table } from './bench-util';
@@ -21,25 +22,41 @@ import { fixed, interleavedMedianMs, table } from './bench-util';
 const ATTEMPTS = 4096;
 const MAX_BATCH = 4096;
 
+/**
+ * The inputs of every model call the sampler made, rebuilt from its answers: at step t, one row per
+ * attempt that took more than t steps, holding what that attempt saw at step t (the same features
+ * and mask the trainer replays), in batches of at most MAX_BATCH rows.
+ */
+function samplerInputs(requests: readonly AttemptRequest[], attempts: readonly SampledAttempt[]): Array<Record<string, Tensor>> {
+  const steps = attempts.map((a, i) => examplesFor({ problem: requests[i].problem, output: a.output, weight: 1 }));
+  const longest = Math.max(...steps.map((s) => s.length));
+  const feeds: Array<Record<string, Tensor>> = [];
+  for (let t = 0; t < longest; t++) {
+    const rows = steps.filter((s) => s.length > t).map((s) => s[t]);
+    for (let start = 0; start < rows.length; start += MAX_BATCH) {
+      const batch = rows.slice(start, start + MAX_BATCH);
+      const features = new Float32Array(batch.length * FEATURE_COUNT);
+      const mask = new Float32Array(batch.length * ACTION_COUNT);
+      batch.forEach((row, r) => {
+        features.set(row.features, r * FEATURE_COUNT);
+        mask.set(row.mask, r * ACTION_COUNT);
+      });
+      feeds.push({
+        [INPUT_FEATURES]: new Tensor('float32', features, [batch.length, FEATURE_COUNT]),
+        [INPUT_MASK]: new Tensor('float32', mask, [batch.length, ACTION_COUNT]),
+      });
+    }
+  }
+  return feeds;
+}
+
 async function samplerVersusRaw(family: Family | 'mixed', onnx: Uint8Array) {
   const problems = buildSuite(DEFAULT_SUITE).filter((p) => family === 'mixed' || p.family === family);
   const requests: AttemptRequest[] = Array.from({ length: ATTEMPTS }, (_, i) => ({ problem: problems[i % problems.length], seed: deriveSeed(1, 'bench', i) }));
   const sampler = await PolicySampler.load(onnx, { maxBatch: MAX_BATCH });
   const attempts = await sampler.sample(requests);
-
-  // The sampler's model calls, reconstructed: at step t every attempt with more than t tokens is still running.
-  const steps = Math.max(...attempts.map((a) => a.tokens));
-  const feeds: Array<Record<string, Tensor>> = [];
-  for (let t = 0; t < steps; t++) {
-    const rows = attempts.filter((a) => a.tokens > t).length;
-    for (let start = 0; start < rows; start += MAX_BATCH) {
-      const n = Math.min(MAX_BATCH, rows - start);
-      feeds.push({
-        [INPUT_FEATURES]: new Tensor('float32', Float32Array.from({ length: n * FEATURE_COUNT }, (_, i) => (i % 7) / 7), [n, FEATURE_COUNT]),
-        [INPUT_MASK]: new Tensor('float32', new Float32Array(n * ACTION_COUNT), [n, ACTION_COUNT]),
-      });
-    }
-  }
+  const feeds = samplerInputs(requests, attempts);
+  // The baseline: the bare session.run over the same inputs, one call per step, same session options.
   const session = await createPolicySession(onnx);
   const [samplerMs, rawMs] = await interleavedMedianMs([
     () => sampler.sample(requests),
@@ -49,8 +66,9 @@ async function samplerVersusRaw(family: Family | 'mixed', onnx: Uint8Array) {
   ]);
   await session.release();
   await sampler.release();
-  const rowsTotal = attempts.reduce((s, a) => s + a.tokens, 0);
-  return { family, calls: feeds.length, rows: rowsTotal, samplerPerSec: ATTEMPTS / (samplerMs / 1000), rawPerSec: ATTEMPTS / (rawMs / 1000) };
+  const perSec = (ms: number) => ATTEMPTS / (ms / 1000);
+  const rows = attempts.reduce((s, a) => s + a.tokens, 0);
+  return { family, calls: feeds.length, rows, sampler: perSec(samplerMs), raw: perSec(rawMs) };
 }
 
 async function iterationStages() {
@@ -66,14 +84,17 @@ async function iterationStages() {
 }
 
 async function main() {
-  console.log(`Sampler vs raw onnxruntime-node (${ATTEMPTS} attempts, batches up to ${MAX_BATCH} rows, 1 intra-op thread, median of 9 alternating runs)`);
+  console.log(
+    `Sampler vs raw onnxruntime-node (${ATTEMPTS} attempts, batches up to ${MAX_BATCH} rows, 1 intra-op thread, median of 9 alternating runs;\n` +
+    'raw = the bare session.run on the same inputs in the same batches, one call per step)',
+  );
   const rows = [];
   // The default policy is tiny, so per-step bookkeeping weighs against inference; wider policies show the trend.
   for (const hidden of [DEFAULT_HIDDEN, 256, 1024]) {
     const onnx = policyToOnnx(initialPolicy(1, hidden));
     for (const family of ['arithmetic', 'maze', 'mixed'] as const) {
       const r = await samplerVersusRaw(family, onnx);
-      rows.push([hidden, r.family, r.calls, r.rows, Math.round(r.samplerPerSec), Math.round(r.rawPerSec), fixed(r.samplerPerSec / r.rawPerSec, 2)]);
+      rows.push([hidden, r.family, r.calls, r.rows, Math.round(r.sampler), Math.round(r.raw), fixed(r.sampler / r.raw, 2)]);
     }
   }
   console.log(table(['hidden', 'workload', 'model calls', 'policy steps', 'sampler samples/s', 'raw ORT samples/s', 'ratio'], rows));

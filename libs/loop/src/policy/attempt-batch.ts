@@ -17,6 +17,8 @@ export class AttemptBatch {
   /** 1 once the attempt has ended. */
   readonly done: Uint8Array;
   private readonly lookups: Array<ArithmeticLookups | MazeGeometry>;
+  /** 1 for a maze attempt: cheaper to test per step than the class of its lookups. */
+  private readonly maze: Uint8Array;
   /** Arithmetic: the chosen action once answered. Maze: the current cell. */
   private readonly state: Int32Array;
   /** Maze moves taken so far. */
@@ -33,6 +35,7 @@ export class AttemptBatch {
     this.size = n;
     this.done = new Uint8Array(n);
     this.lookups = new Array(n);
+    this.maze = new Uint8Array(n);
     this.state = new Int32Array(n);
     this.moveCount = new Int32Array(n);
     this.abstained = new Uint8Array(n);
@@ -42,13 +45,16 @@ export class AttemptBatch {
     let steps = 0;
     for (let i = 0; i < n; i++) {
       const problem = problems[i];
+      // Attempts come grouped by problem: reuse the previous attempt's lookups before asking the cache.
+      const previous = i > 0 && problems[i - 1] === problem ? this.lookups[i - 1] : undefined;
       if (problem.family === 'arithmetic') {
-        this.lookups[i] = ArithmeticLookups.of(problem);
+        this.lookups[i] = previous ?? ArithmeticLookups.of(problem);
         continue;
       }
-      const geometry = MazeGeometry.of(problem);
+      const geometry = (previous as MazeGeometry | undefined) ?? MazeGeometry.of(problem);
       this.lookups[i] = geometry;
-      this.state[i] = problem.spec.start;
+      this.maze[i] = 1;
+      this.state[i] = geometry.start;
       this.visitedAt[i] = cells;
       this.movesAt[i] = steps;
       cells += geometry.cells;
@@ -56,31 +62,29 @@ export class AttemptBatch {
     }
     this.visited = new Uint8Array(cells);
     this.moves = new Uint8Array(steps);
-    for (let i = 0; i < n; i++) {
-      if (this.lookups[i] instanceof MazeGeometry) this.visited[this.visitedAt[i] + this.state[i]] = 1;
-    }
+    for (let i = 0; i < n; i++) if (this.maze[i]) this.visited[this.visitedAt[i] + this.state[i]] = 1;
   }
 
   /**
-   * Writes the feature and mask rows of attempts[from, from + rows) into rows at, at + 1, ... of the
+   * Writes the feature and mask rows of attempts[from, from + rows) into the first rows of the
    * buffers. `masks[row]` is the mask index a buffer row holds (NO_MASK if unknown): a row that
    * already holds the right mask is left as it is, since most steps keep a row's mask.
    */
   writeInputs(
-    attempts: Int32Array, from: number, rows: number, at: number, features: Float32Array, mask: Float32Array, masks: Uint8Array,
+    attempts: Int32Array, from: number, rows: number, features: Float32Array, mask: Float32Array, masks: Uint8Array,
   ): void {
-    for (let r = 0; r < rows; r++) {
-      const i = attempts[from + r];
-      const row = at + r;
-      const lookups = this.lookups[i];
+    for (let row = 0; row < rows; row++) {
+      const i = attempts[from + row];
       let kind = ARITHMETIC_MASK;
-      if (lookups instanceof MazeGeometry) {
+      if (this.maze[i]) {
+        const geometry = this.lookups[i] as MazeGeometry;
         const cell = this.state[i];
-        features.set(lookups.cellRow(cell), row * FEATURE_COUNT);
-        mazeStepFeatures(lookups.open, cell * MOVES.length, this.visited, this.visitedAt[i], this.moveCount[i], features, row * FEATURE_COUNT);
-        kind = this.moveCount[i] === 0 ? MAZE_FIRST_MASK : MAZE_MASK;
+        const moved = this.moveCount[i];
+        features.set(geometry.cellRows[cell], row * FEATURE_COUNT);
+        mazeStepFeatures(geometry.open, cell * MOVES.length, this.visited, this.visitedAt[i], moved, features, row * FEATURE_COUNT);
+        kind = moved === 0 ? MAZE_FIRST_MASK : MAZE_MASK;
       } else {
-        features.set(lookups.features, row * FEATURE_COUNT);
+        features.set((this.lookups[i] as ArithmeticLookups).features, row * FEATURE_COUNT);
       }
       if (masks[row] !== kind) {
         mask.set(MASK_ROWS[kind], row * ACTION_COUNT);
@@ -90,8 +94,7 @@ export class AttemptBatch {
   }
 
   apply(attempt: number, action: number): void {
-    const lookups = this.lookups[attempt];
-    if (!(lookups instanceof MazeGeometry)) {
+    if (!this.maze[attempt]) {
       this.state[attempt] = action;
       this.done[attempt] = 1;
       return;
@@ -105,26 +108,26 @@ export class AttemptBatch {
     const count = this.moveCount[attempt];
     this.moves[this.movesAt[attempt] + count] = m;
     this.moveCount[attempt] = count + 1;
-    const next = lookups.open[this.state[attempt] * MOVES.length + m];
+    const geometry = this.lookups[attempt] as MazeGeometry;
+    const next = geometry.open[this.state[attempt] * MOVES.length + m];
     if (next < 0) {
       this.done[attempt] = 1;
       return;
     }
     this.state[attempt] = next;
     this.visited[this.visitedAt[attempt] + next] = 1;
-    if (next === lookups.problem.spec.goal || count + 1 >= lookups.budget) this.done[attempt] = 1;
+    if (next === geometry.goal || count + 1 >= geometry.budget) this.done[attempt] = 1;
   }
 
   /** Policy steps taken (one token per step). */
   steps(attempt: number): number {
-    return this.lookups[attempt] instanceof MazeGeometry && !this.abstained[attempt] ? this.moveCount[attempt] : 1;
+    return this.maze[attempt] && !this.abstained[attempt] ? this.moveCount[attempt] : 1;
   }
 
   output(attempt: number): string {
-    const lookups = this.lookups[attempt];
-    if (!(lookups instanceof MazeGeometry)) {
+    if (!this.maze[attempt]) {
       const action = this.state[attempt];
-      return action === ABSTAIN_ACTION ? ABSTAIN_OUTPUT : lookups.answer(action - FIRST_TEMPLATE_ACTION);
+      return action === ABSTAIN_ACTION ? ABSTAIN_OUTPUT : (this.lookups[attempt] as ArithmeticLookups).answer(action - FIRST_TEMPLATE_ACTION);
     }
     if (this.abstained[attempt]) return ABSTAIN_OUTPUT;
     let moves = '';

@@ -24,7 +24,7 @@ export function examplesFor(attempt: KeptAttempt): TrainingExample[] {
     const features = new Float32Array(FEATURE_COUNT);
     const mask = new Float32Array(ACTION_COUNT);
     // A fresh mask row each step: it holds no mask yet.
-    replayed.writeInputs(only, 0, 1, 0, features, mask, Uint8Array.of(NO_MASK));
+    replayed.writeInputs(only, 0, 1, features, mask, Uint8Array.of(NO_MASK));
     examples.push({ features, mask, action, weight: attempt.weight });
     replayed.apply(0, action);
   }

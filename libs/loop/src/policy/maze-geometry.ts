@@ -9,15 +9,20 @@ import { FEATURE_COUNT } from './layout';
  */
 export class MazeGeometry {
   readonly cells: number;
+  readonly start: number;
+  readonly goal: number;
   /** cells x 4 (U D L R): the next cell, or -1. */
   readonly open: Int32Array;
   /** Twice the perimeter: any shortest path fits, and a wandering attempt ends in bounded time. */
   readonly budget: number;
-  private readonly cellRows: Array<Float32Array | undefined> = [];
+  /** Per cell, the part of its feature row fixed by the cell alone (see mazeCellFeatures). */
+  readonly cellRows: readonly Float32Array[];
 
-  private constructor(readonly problem: MazeProblem) {
+  private constructor(problem: MazeProblem) {
     const { spec } = problem;
     this.cells = spec.rows * spec.cols;
+    this.start = spec.start;
+    this.goal = spec.goal;
     this.budget = 2 * (spec.rows + spec.cols);
     this.open = new Int32Array(this.cells * MOVES.length);
     for (let cell = 0; cell < this.cells; cell++) {
@@ -26,6 +31,11 @@ export class MazeGeometry {
         this.open[cell * MOVES.length + m] = next >= 0 && !spec.walls[next] ? next : -1;
       });
     }
+    this.cellRows = Array.from({ length: this.cells }, (_, cell) => {
+      const row = new Float32Array(FEATURE_COUNT);
+      mazeCellFeatures(spec, cell, row, 0);
+      return row;
+    });
   }
 
   private static readonly cache = new WeakMap<MazeProblem, MazeGeometry>();
@@ -37,15 +47,5 @@ export class MazeGeometry {
       MazeGeometry.cache.set(problem, geometry);
     }
     return geometry;
-  }
-
-  cellRow(cell: number): Float32Array {
-    let row = this.cellRows[cell];
-    if (!row) {
-      row = new Float32Array(FEATURE_COUNT);
-      mazeCellFeatures(this.problem.spec, cell, row, 0);
-      this.cellRows[cell] = row;
-    }
-    return row;
   }
 }

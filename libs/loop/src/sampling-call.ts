@@ -1,13 +1,14 @@
 import { ALLOWED_ACTIONS, NO_MASK } from './policy/action-masks';
 import { AttemptBatch } from './policy/attempt-batch';
 import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
-import type { ModelInputs } from './policy/inference-thread';
 import { drawMasked } from './policy/masked-draw';
 import { RngLanes } from './rng-lanes';
 import type { AttemptRequest, SampledAttempt } from './sampler';
 
-/** A model call's inputs plus what the draw needs beside them; sized for `rows` rows. */
-export interface StepBuffers extends ModelInputs {
+/** The arrays one model call is written into, sized for `rows` rows; reused from call to call. */
+export interface StepBuffers {
+  features: Float32Array;
+  mask: Float32Array;
   /** The mask index each row of `mask` holds. */
   masks: Uint8Array;
   tempered: Float64Array;
@@ -23,18 +24,17 @@ export function stepBuffers(rows: number): StepBuffers {
 }
 
 /**
- * Some of a sampling call's attempts, stepping in lockstep: each step feeds every still-running
- * attempt to the model (in chunks), draws each one's action from its own seeded lane and compacts
- * the running list. A call may split its attempts into several streams so one stream is drawn and
- * fed while the model runs another; every attempt's answer depends only on its own seed.
+ * The attempts of one sampling call, stepping in lockstep: each step feeds every still-running
+ * attempt to the model (in chunks), draws each one's action from its own seeded lane and then
+ * drops the attempts that ended. Every attempt's answer depends only on its own seed.
  */
-export class AttemptStream {
+export class SamplingCall {
   private readonly batch: AttemptBatch;
   private readonly lanes: RngLanes;
   private readonly logprobs: Float64Array;
-  /** The first `live` entries are the running attempts; the first `drawn` of those have taken the current step. */
+  /** The first `running` entries are the running attempts; the first `drawn` of those have taken the current step. */
   private readonly active: Int32Array;
-  private live: number;
+  private running: number;
   private drawn = 0;
 
   constructor(requests: readonly AttemptRequest[], private readonly temperature: number) {
@@ -45,38 +45,32 @@ export class AttemptStream {
     this.logprobs = new Float64Array(n);
     this.active = new Int32Array(n);
     for (let i = 0; i < n; i++) this.active[i] = i;
-    this.live = n;
+    this.running = n;
   }
 
-  /** Attempts that have not ended. */
-  get running(): number {
-    return this.live;
-  }
-
-  /** Attempts that still have to take the current step. */
+  /** Attempts that still have to take the current step (all running ones at a step's start). */
   get pending(): number {
-    return this.live - this.drawn;
+    return this.running - this.drawn;
   }
 
-  /** Writes the inputs of the next `rows` pending attempts into rows at, at + 1, ... of `buffers`. */
-  write(rows: number, at: number, buffers: StepBuffers): void {
-    this.batch.writeInputs(this.active, this.drawn, rows, at, buffers.features, buffers.mask, buffers.masks);
+  /** Writes the inputs of the next `rows` pending attempts into the first rows of `buffers`. */
+  write(rows: number, buffers: StepBuffers): void {
+    this.batch.writeInputs(this.active, this.drawn, rows, buffers.features, buffers.mask, buffers.masks);
   }
 
   /** Draws the actions of the rows `write` wrote from the model's probabilities `probs`, and advances those attempts. */
-  draw(rows: number, at: number, probs: Float32Array, buffers: StepBuffers): void {
+  draw(rows: number, probs: Float32Array, buffers: StepBuffers): void {
     const { masks, tempered } = buffers;
     for (let r = 0; r < rows; r++) {
       const i = this.active[this.drawn + r];
-      const row = at + r;
-      const allowed = ALLOWED_ACTIONS[masks[row]];
+      const allowed = ALLOWED_ACTIONS[masks[r]];
       let action: number;
       let probability: number;
       if (this.temperature === 1) {
-        action = drawMasked(this.lanes, i, probs, row * ACTION_COUNT, allowed);
-        probability = probs[row * ACTION_COUNT + action];
+        action = drawMasked(this.lanes, i, probs, r * ACTION_COUNT, allowed);
+        probability = probs[r * ACTION_COUNT + action];
       } else {
-        const total = temper(probs, row * ACTION_COUNT, allowed, this.temperature, tempered);
+        const total = temper(probs, r * ACTION_COUNT, allowed, this.temperature, tempered);
         action = drawMasked(this.lanes, i, tempered, 0, allowed);
         probability = tempered[action] / total;
       }
@@ -84,13 +78,14 @@ export class AttemptStream {
       this.batch.apply(i, action);
     }
     this.drawn += rows;
-    if (this.drawn === this.live) this.compact();
+    if (this.drawn === this.running) this.endStep();
   }
 
-  private compact(): void {
+  /** Drops the attempts that ended, keeping the others in order. */
+  private endStep(): void {
     let kept = 0;
-    for (let r = 0; r < this.live; r++) if (!this.batch.done[this.active[r]]) this.active[kept++] = this.active[r];
-    this.live = kept;
+    for (let r = 0; r < this.running; r++) if (!this.batch.done[this.active[r]]) this.active[kept++] = this.active[r];
+    this.running = kept;
     this.drawn = 0;
   }
 
