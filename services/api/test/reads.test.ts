@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { leaderboardQuery, migrate, openAnalyticsStore, queryLeaderboard, type AnalyticsStore } from '@xp/analytics';
+import type { EventLog } from '@xp/event-log';
+import { LineageRepository, MAX_LINEAGE_NODES } from '../src/lineage/lineage.repository';
+import { ProjectionCache } from '../src/leaderboard/projection-cache';
+import { SamplesRepository } from '../src/samples/samples.repository';
+
+/** Repositories on a real chDB store with rows written straight into the projections. */
+describe('API reads at their limits', () => {
+  let dir: string;
+  let store: AnalyticsStore;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'xp-api-reads-'));
+    store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
+    await migrate(store);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (table: string, rows: object[]) =>
+    store.insertEncoded({ table, format: 'JSONEachRow', body: Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n')) });
+  const envelope = (i: number, runId = 'run-r') => ({
+    team: 'alpha', experiment_id: 'exp', run_id: runId, event_id: randomUUID(), seq: i,
+    occurred_at: '2026-11-01 12:00:00.000', log_partition: 0, log_offset: i,
+  });
+  const edge = (parent: string, parentKind: string, child: string, childKind: string, relation: string) => ({
+    team: 'alpha', experiment_id: 'exp', run_id: 'run-l', parent_id: parent, parent_kind: parentKind, child_id: child, child_kind: childKind,
+    relation, occurred_at: '2026-11-01 12:00:00.000',
+  });
+
+  describe('lineage under the node cap', () => {
+    const children = Array.from({ length: MAX_LINEAGE_NODES + 1000 }, (_, i) => `l/s/${String(i).padStart(5, '0')}`);
+
+    beforeAll(async () => {
+      await insert('lineage_edges', [
+        edge('l/ckpt-0', 'checkpoint', 'l/ckpt-1', 'checkpoint', 'fine_tuned_from'),
+        edge('l/batch-0', 'batch', 'l/ckpt-1', 'checkpoint', 'trained_on'),
+        edge('l/s/00000', 'sample', 'l/batch-0', 'batch', 'contains'),
+        ...children.map((id) => edge('l/ckpt-1', 'checkpoint', id, 'sample', 'generated_by')),
+        ...children.slice(0, 10).map((id) => edge(id, 'sample', `${id}/v`, 'verification', 'verifies')),
+      ]);
+    });
+
+    it('keeps upstream nodes first, then downstream ones in id order, and says it was truncated', async () => {
+      const walk = await new LineageRepository(store).walk('alpha', 'l/ckpt-1', 'BOTH', 6);
+      expect(walk.truncated).toBe(true);
+      expect(walk.nodes).toHaveLength(MAX_LINEAGE_NODES);
+      const byId = new Map(walk.nodes.map((n) => [n.id, n]));
+      expect(byId.get('l/ckpt-1')).toMatchObject({ kind: 'checkpoint', distance: 0 });
+      expect(byId.get('l/ckpt-0')).toMatchObject({ kind: 'checkpoint', distance: 1 });
+      expect(byId.get('l/batch-0')).toMatchObject({ kind: 'batch', distance: 1 });
+      const samples = walk.nodes.filter((n) => n.kind === 'sample').map((n) => n.id);
+      expect(samples).toEqual(children.slice(0, MAX_LINEAGE_NODES - 3));
+      // The cap was reached on the first hop: nothing further was read, and every edge joins two returned nodes.
+      expect(walk.nodes.some((n) => n.distance > 1)).toBe(false);
+      for (const e of walk.edges) expect(byId.has(e.parentId) && byId.has(e.childId)).toBe(true);
+      expect(walk.edges).toContainEqual({ parentId: 'l/batch-0', childId: 'l/ckpt-1', relation: 'trained_on' });
+    });
+
+    it('returns the same walk every time', async () => {
+      const repository = new LineageRepository(store);
+      const first = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 2);
+      const second = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 2);
+      expect(second).toEqual(first);
+      expect(first.nodes.map((n) => n.id)).toEqual(['l/ckpt-1', ...children.slice(0, MAX_LINEAGE_NODES - 1)]);
+      expect(first.truncated).toBe(true);
+    });
+
+    it('walks on below the cap and reports nodes left at the depth limit', async () => {
+      const walk = await new LineageRepository(store).walk('alpha', 'l/s/00001', 'DOWN', 1);
+      expect(walk).toEqual({
+        nodes: [
+          { id: 'l/s/00001', kind: 'sample', runId: 'run-l', distance: 0 },
+          { id: 'l/s/00001/v', kind: 'verification', runId: 'run-l', distance: 1 },
+        ],
+        edges: [{ parentId: 'l/s/00001', childId: 'l/s/00001/v', relation: 'verifies' }],
+        truncated: true,
+      });
+      const leaf = await new LineageRepository(store).walk('alpha', 'l/s/00001/v', 'DOWN', 3);
+      expect(leaf.truncated).toBe(false);
+    });
+  });
+
+  describe('samples filtered by verdict', () => {
+    const ids = Array.from({ length: 120 }, (_, i) => `run-r/s/${String(i).padStart(3, '0')}`);
+    const verdictOf = (i: number) => (i % 3 === 0 ? 'correct' : 'incorrect');
+
+    beforeAll(async () => {
+      await insert('samples', ids.map((sample_id, i) => ({
+        ...envelope(i), sample_id, problem_id: `p${i % 7}`, benchmark: 'arith', checkpoint_id: i < 60 ? 'c1' : 'c2', iteration: i < 60 ? 1 : 2,
+        attempt: i, output: String(i), tokens: 1, logprob: -1, seed: i, temperature: 1,
+      })));
+      const verdicts = ids.map((sample_id, i) => ({
+        ...envelope(1000 + i), sample_id, problem_id: `p${i % 7}`, benchmark: 'arith', checkpoint_id: i < 60 ? 'c1' : 'c2',
+        iteration: i < 60 ? 1 : 2, verifier_id: 'exact', verifier_version: '1', verdict: verdictOf(i), answer: String(i), details: '{}',
+      }));
+      // A second verifier agrees on sample 0: the page must not list it twice.
+      await insert('verifications', [...verdicts, { ...verdicts[0], ...envelope(2000), verifier_id: 'other' }]);
+    });
+
+    it('pages in sample order with the other filters', async () => {
+      const samples = new SamplesRepository(store);
+      const correct = ids.filter((_, i) => verdictOf(i) === 'correct');
+      const first = await samples.page('alpha', 'run-r', { verdict: 'correct' }, undefined, 25);
+      expect(first.map((s) => s.sample_id)).toEqual(correct.slice(0, 25));
+      const rest = await samples.page('alpha', 'run-r', { verdict: 'correct' }, first[first.length - 1].sample_id, 25);
+      expect(rest.map((s) => s.sample_id)).toEqual(correct.slice(25));
+      const filtered = await samples.page('alpha', 'run-r', { verdict: 'incorrect', checkpointId: 'c2', problemId: 'p1' }, undefined, 50);
+      expect(filtered.map((s) => s.sample_id)).toEqual(ids.filter((_, i) => verdictOf(i) === 'incorrect' && i >= 60 && i % 7 === 1));
+      expect(first[0]).toMatchObject({ run_id: 'run-r', problem_id: 'p0', checkpoint_id: 'c1', output: '0' });
+    });
+
+    it('still fills the page when a verdict names a sample the run does not have', async () => {
+      await insert('verifications', [{
+        ...envelope(3000), sample_id: 'run-r/s/000a', problem_id: 'p0', benchmark: 'arith', checkpoint_id: 'c1', iteration: 1,
+        verifier_id: 'exact', verifier_version: '1', verdict: 'correct', answer: '', details: '{}',
+      }]);
+      const page = await new SamplesRepository(store).page('alpha', 'run-r', { verdict: 'correct' }, undefined, 3);
+      expect(page.map((s) => s.sample_id)).toEqual(['run-r/s/000', 'run-r/s/003', 'run-r/s/006']);
+    });
+  });
+
+  describe('leaderboard', () => {
+    it('reads the per-group counts from the aggregate projection', async () => {
+      await insert('verifications', [{
+        ...envelope(4000, 'run-b'), sample_id: 'b/s/0', problem_id: 'p0', benchmark: 'bench-p', checkpoint_id: 'cb', iteration: 1,
+        verifier_id: 'exact', verifier_version: '1', verdict: 'correct', answer: '1', details: '{}',
+      }]);
+      const options = { team: 'alpha', benchmark: 'bench-p', k: 1, groupBy: 'checkpoint' as const, majority: false, meanReward: false };
+      const { query, query_params } = leaderboardQuery(options);
+      const plan = await (await store.client.query({ query: `EXPLAIN ${query.replace(/SETTINGS join_use_nulls = 1\s*$/, '')}`, query_params, format: 'TabSeparatedRaw' })).text();
+      expect(plan).toMatch(/ReadFromMergeTree \(problems_by_group\)/);
+      expect(await queryLeaderboard(store.client, options)).toEqual([
+        { group_id: 'cb', problems: 1, attempts: 1, correct: 1, solved: 1, min_attempts: 1, problems_below_k: 0, pass_at_k: 1, majority_correct: null, mean_reward: null },
+      ]);
+    });
+  });
+
+  describe('results cached under the projector position', () => {
+    it('answers from the cache until the committed offsets move', async () => {
+      let offsets = [3, 5];
+      const log = { committedOffsets: async () => offsets } as unknown as EventLog;
+      const cache = new ProjectionCache<number>(log);
+      let computed = 0;
+      const compute = async () => ++computed;
+      expect(await cache.get('a', compute)).toBe(1);
+      expect(await cache.get('a', compute)).toBe(1);
+      expect(await cache.get('b', compute)).toBe(2);
+      offsets = [4, 5];
+      expect(await cache.get('a', compute)).toBe(3);
+      await expect(cache.get('c', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      expect(await cache.get('c', compute)).toBe(4);
+    });
+
+    it('answers without the cache when the log cannot say where the projector stands', async () => {
+      const log = { committedOffsets: async () => Promise.reject(new Error('broker down')) } as unknown as EventLog;
+      const cache = new ProjectionCache<string>(log);
+      expect(await cache.get('a', async () => 'fresh')).toBe('fresh');
+    });
+  });
+});
