@@ -1,9 +1,11 @@
 import { MOVES } from '../tasks/maze';
 import { ABSTAIN_OUTPUT, type Problem } from '../tasks/problem';
 import { ArithmeticLookups } from './arithmetic-lookups';
-import { mazeStepFeatures } from './features';
+import { MAZE_ROW_HEAD, mazeStepFeatures } from './features';
 import { ARITHMETIC_MASK, MASK_ROWS, MAZE_FIRST_MASK, MAZE_MASK } from './action-masks';
-import { ABSTAIN_ACTION, ACTION_COUNT, FEATURE_COUNT, FIRST_MOVE_ACTION, FIRST_TEMPLATE_ACTION } from './layout';
+import {
+  ABSTAIN_ACTION, ACTION_COUNT, FEATURE_COUNT, FIRST_MOVE_ACTION, FIRST_TEMPLATE_ACTION, MAZE_FEATURES, MAZE_OFFSET,
+} from './layout';
 import { MazeGeometry } from './maze-geometry';
 
 /**
@@ -67,8 +69,9 @@ export class AttemptBatch {
 
   /**
    * Writes the feature and mask rows of attempts[from, from + rows) into the first rows of the
-   * buffers. `masks[row]` is the mask index a buffer row holds (NO_MASK if unknown): a row that
-   * already holds the right mask is left as it is, since most steps keep a row's mask.
+   * buffers. `masks[row]` is the mask index a buffer row holds (NO_MASK if unknown), and so also
+   * which family's features it holds: most steps keep a row's mask and family, so only what changes
+   * is written.
    */
   writeInputs(
     attempts: Int32Array, from: number, rows: number, features: Float32Array, mask: Float32Array, masks: Uint8Array,
@@ -80,8 +83,14 @@ export class AttemptBatch {
         const geometry = this.lookups[i] as MazeGeometry;
         const cell = this.state[i];
         const moved = this.moveCount[i];
-        features.set(geometry.cellRows[cell], row * FEATURE_COUNT);
-        mazeStepFeatures(geometry.open, cell * MOVES.length, this.visited, this.visitedAt[i], moved, features, row * FEATURE_COUNT);
+        const offset = row * FEATURE_COUNT;
+        // A row that held a maze step has the head already; the maze block is this cell's.
+        if (masks[row] !== MAZE_FIRST_MASK && masks[row] !== MAZE_MASK) features.set(MAZE_ROW_HEAD, offset);
+        const blocks = geometry.cellBlocks;
+        const from = cell * MAZE_FEATURES;
+        const to = offset + MAZE_OFFSET;
+        for (let k = 0; k < MAZE_FEATURES; k++) features[to + k] = blocks[from + k];
+        mazeStepFeatures(geometry.open, cell * MOVES.length, this.visited, this.visitedAt[i], moved, features, offset);
         kind = moved === 0 ? MAZE_FIRST_MASK : MAZE_MASK;
       } else {
         features.set((this.lookups[i] as ArithmeticLookups).features, row * FEATURE_COUNT);

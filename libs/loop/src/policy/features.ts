@@ -42,10 +42,13 @@ export function arithmeticFeatures(spec: ArithmeticSpec, out: Float32Array, offs
   out[f + 21] = target >= product ? 1 : 0;
 }
 
+/** The features before the maze block of every maze row: the family indicator, zeros for arithmetic. */
+export const MAZE_ROW_HEAD: Float32Array = Float32Array.from({ length: MAZE_OFFSET }, (_, i) => (i === 1 ? 1 : 0));
+
 /** The part of a maze step's features fixed by the cell alone: walls, open runs, where the goal lies. */
 export function mazeCellFeatures(spec: MazeSpec, cell: number, out: Float32Array, offset: number): void {
   const f = offset + MAZE_OFFSET;
-  out[offset + 1] = 1;
+  out.set(MAZE_ROW_HEAD, offset);
   const row = Math.floor(cell / spec.cols);
   const col = cell % spec.cols;
   const goalRow = Math.floor(spec.goal / spec.cols);

@@ -1,7 +1,7 @@
 import { MOVES, neighbour } from '../tasks/maze';
 import type { MazeProblem } from '../tasks/problem';
 import { mazeCellFeatures } from './features';
-import { FEATURE_COUNT } from './layout';
+import { FEATURE_COUNT, MAZE_FEATURES, MAZE_OFFSET } from './layout';
 
 /**
  * Per-maze lookups an attempt needs at every step, built once per problem: where each move from
@@ -15,8 +15,11 @@ export class MazeGeometry {
   readonly open: Int32Array;
   /** Twice the perimeter: any shortest path fits, and a wandering attempt ends in bounded time. */
   readonly budget: number;
-  /** Per cell, the part of its feature row fixed by the cell alone (see mazeCellFeatures). */
-  readonly cellRows: readonly Float32Array[];
+  /**
+   * cells x MAZE_FEATURES: each cell's maze block as mazeCellFeatures writes it; the rest of a row is
+   * MAZE_ROW_HEAD. One array per maze keeps a step's reads close together.
+   */
+  readonly cellBlocks: Float32Array;
 
   private constructor(problem: MazeProblem) {
     const { spec } = problem;
@@ -31,11 +34,12 @@ export class MazeGeometry {
         this.open[cell * MOVES.length + m] = next >= 0 && !spec.walls[next] ? next : -1;
       });
     }
-    this.cellRows = Array.from({ length: this.cells }, (_, cell) => {
-      const row = new Float32Array(FEATURE_COUNT);
+    this.cellBlocks = new Float32Array(this.cells * MAZE_FEATURES);
+    const row = new Float32Array(FEATURE_COUNT);
+    for (let cell = 0; cell < this.cells; cell++) {
       mazeCellFeatures(spec, cell, row, 0);
-      return row;
-    });
+      this.cellBlocks.set(row.subarray(MAZE_OFFSET), cell * MAZE_FEATURES);
+    }
   }
 
   private static readonly cache = new WeakMap<MazeProblem, MazeGeometry>();
