@@ -42,13 +42,10 @@ export interface LeaderboardRow {
 const GROUP_COLUMN: Record<LeaderboardGroupBy, string> = { checkpoint: 'checkpoint_id', run: 'run_id' };
 
 /**
- * A team leaderboard for one benchmark, read from the leaderboard aggregates (kept by materialized
- * views) rather than from the samples. Each group's per-problem attempt and correct counts come as
- * one sumMap (problem ids, attempts, corrects), which the aggregate projection of migration 0009
- * holds ready, so pass@k, solved and the attempt counts read one row per group and part instead of
- * one per problem; pass@k is still computed per problem and averaged. Majority votes need each
- * problem's vote counts and are read only when asked for, as is the mean reward. Every value from
- * the caller travels as a bound parameter.
+ * A team leaderboard for one benchmark, read from the leaderboard aggregates (one row per
+ * checkpoint x problem, kept by materialized views) rather than from the samples. Majority votes
+ * need each problem's vote counts and the mean reward another table: both are read only when asked
+ * for. Every value from the caller travels as a bound parameter.
  */
 export function leaderboardQuery(options: LeaderboardOptions): { query: string; query_params: Record<string, unknown> } {
   const group = GROUP_COLUMN[options.groupBy];
@@ -58,51 +55,39 @@ export function leaderboardQuery(options: LeaderboardOptions): { query: string; 
   if (options.verifierId !== undefined) verdictFilters.push('verifier_id = {verifierId:String}');
   const majority = options.majority ?? true;
   const meanReward = options.meanReward ?? true;
-  const ctes = [
-    `per_group AS (
-      SELECT ${group} AS group_id, sumMap([problem_id], [attempts], [correct]) AS per_problem
+  const query = `
+    WITH per_problem AS (
+      SELECT ${group} AS group_id, problem_id,
+             sum(attempts) AS n, sum(correct) AS c
+             ${majority ? ', sumMap(answer_votes) AS votes, groupUniqArrayArray(correct_answers) AS right_answers' : ''}
       FROM leaderboard_verdicts
       WHERE ${verdictFilters.join(' AND ')}
-      GROUP BY group_id
-    )`,
-  ];
-  if (majority) {
-    ctes.push(`majority AS (
-      SELECT group_id, avg(has(right_answers, mapKeys(votes)[indexOf(mapValues(votes), arrayMax(mapValues(votes)))])) AS majority_correct
-      FROM (
-        SELECT ${group} AS group_id, problem_id, sumMap(answer_votes) AS votes, groupUniqArrayArray(correct_answers) AS right_answers
-        FROM leaderboard_verdicts
-        WHERE ${verdictFilters.join(' AND ')}
-        GROUP BY group_id, problem_id
-      )
-      GROUP BY group_id
-    )`);
-  }
-  if (meanReward) {
-    ctes.push(`rewards AS (
+      GROUP BY group_id, problem_id
+    )${
+      meanReward
+        ? `,
+    rewards AS (
       SELECT ${group} AS group_id, sum(reward_sum) / sum(rewards) AS mean_reward
       FROM leaderboard_rewards
       WHERE ${filters.join(' AND ')}
       GROUP BY group_id
-    )`);
-  }
-  const query = `
-    WITH ${ctes.join(',\n    ')}
-    SELECT g.group_id AS group_id,
-           toUInt64(length(g.per_problem.1)) AS problems,
-           arraySum(g.per_problem.2) AS attempts,
-           arraySum(g.per_problem.3) AS correct,
-           toUInt64(arrayCount(x -> x > 0, g.per_problem.3)) AS solved,
-           arrayMin(g.per_problem.2) AS min_attempts,
-           toUInt64(arrayCount(x -> x < {k:UInt32}, g.per_problem.2)) AS problems_below_k,
-           if(problems_below_k = problems, NULL,
-              arraySum(arrayMap((n, c) -> ifNull(${passAtKSql('n', 'c', '{k:UInt32}')}, 0), g.per_problem.2, g.per_problem.3))
-                / (problems - problems_below_k)) AS pass_at_k,
-           ${majority ? 'm.majority_correct' : 'NULL'} AS majority_correct,
-           ${meanReward ? 'r.mean_reward' : 'NULL'} AS mean_reward
-    FROM per_group AS g
-    ${majority ? 'LEFT JOIN majority AS m ON m.group_id = g.group_id' : ''}
-    ${meanReward ? 'LEFT JOIN rewards AS r ON r.group_id = g.group_id' : ''}
+    )`
+        : ''
+    }
+    SELECT p.group_id AS group_id,
+           toUInt64(count()) AS problems,
+           sum(p.n) AS attempts,
+           sum(p.c) AS correct,
+           toUInt64(countIf(p.c > 0)) AS solved,
+           min(p.n) AS min_attempts,
+           toUInt64(countIf(p.n < {k:UInt32})) AS problems_below_k,
+           avgIf(${passAtKSql('p.n', 'p.c', '{k:UInt32}')}, p.n >= {k:UInt32}) AS pass_at_k_raw,
+           if(problems_below_k = problems, NULL, pass_at_k_raw) AS pass_at_k,
+           ${majority ? 'avg(has(p.right_answers, mapKeys(p.votes)[indexOf(mapValues(p.votes), arrayMax(mapValues(p.votes)))]))' : 'NULL'} AS majority_correct,
+           ${meanReward ? 'any(r.mean_reward)' : 'NULL'} AS mean_reward
+    FROM per_problem AS p
+    ${meanReward ? 'LEFT JOIN rewards AS r ON r.group_id = p.group_id' : ''}
+    GROUP BY p.group_id
     ORDER BY pass_at_k DESC NULLS LAST, group_id
     SETTINGS join_use_nulls = 1`;
   const query_params: Record<string, unknown> = { team: options.team, benchmark: options.benchmark, k: options.k };
