@@ -1,8 +1,12 @@
 /**
  * Seeded synthetic projections for the API benchmark: rows written by server-side
- * `INSERT INTO <table> SELECT ... FROM numbers(...)` into the tables the projector writes, so the
- * materialized views (leaderboard aggregates, derived lineage edges, lineage by child) fire exactly
- * as they do in production. Every value is a function of the seed and the row's position.
+ * `INSERT INTO <table> SELECT ... FROM numbers(...)` into the per-type tables the projector's batch
+ * fans out into (runs, problems, samples, verifications, rewards, decisions, batches, model updates,
+ * evaluations, and the edges it states into lineage_edges), so the views downstream of them
+ * (leaderboard aggregates and their projections, the lineage edges derived from samples, verdicts
+ * and rewards, lineage by child) fire exactly as in production. The raw `events` table and the
+ * projector's ledger are not filled: no read measured here touches them, and their payload JSON
+ * would multiply the generation time. Every value is a function of the seed and the row's position.
  *
  * Shape (defaults): 4 teams, each with 5 runs of the expert-iteration loop over 500 problems of one
  * benchmark. Each team's checkpoints form one chain across its runs (run r starts from run r-1's last

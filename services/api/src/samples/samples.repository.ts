@@ -63,25 +63,36 @@ export class SamplesRepository {
     );
   }
 
-  /** One page read from the verdicts in sample order; undefined when a verdict's sample row does not match it. */
+  /**
+   * One page read from the verdicts in sample order; undefined when a verdict's sample row does not
+   * match it. The ids are read with a plain ORDER BY ... LIMIT, which stops after the page (LIMIT BY
+   * or DISTINCT would read the whole run); a sample judged more than once appears once per verdict,
+   * so a page short of distinct ids is read again with room for repeats.
+   */
   private async pageByVerdict(team: string, runId: string, filter: SampleFilter, after: string | undefined, limit: number): Promise<SampleRow[] | undefined> {
     const judged = ['team = {team:String}', 'run_id = {runId:String}', 'verdict = {verdict:String}', ...sampleFilters(filter)];
     if (after !== undefined) judged.push('sample_id > {after:String}');
     const sampled = ['team = {team:String}', 'run_id = {runId:String}', 'sample_id IN page_ids', ...sampleFilters(filter)];
-    const rows = await queryRows<SampleRow & { page_id: string; found: number }>(
-      this.store,
-      `WITH page_ids AS (
-         SELECT sample_id FROM verifications WHERE ${judged.join(' AND ')}
-         ORDER BY sample_id LIMIT 1 BY sample_id LIMIT {limit:UInt32}
-       )
-       SELECT p.sample_id AS page_id, s.sample_id != '' AS found, ${SAMPLE_COLUMNS.split(', ').map((c) => `s.${c} AS ${c}`).join(', ')}
-       FROM page_ids AS p
-       LEFT JOIN (SELECT ${SAMPLE_COLUMNS} FROM samples WHERE ${sampled.join(' AND ')} LIMIT 1 BY sample_id) AS s ON s.sample_id = p.sample_id
-       ORDER BY page_id`,
-      { team, runId, after, limit, ...filter },
-    );
-    if (rows.some((r) => !r.found)) return undefined;
-    return rows.map(({ page_id: _id, found: _found, ...row }) => row);
+    for (const fetch of [limit, limit * 4]) {
+      const rows = await queryRows<SampleRow & { page_id: string; found: number }>(
+        this.store,
+        `WITH page_ids AS (
+           SELECT sample_id FROM verifications WHERE ${judged.join(' AND ')}
+           ORDER BY sample_id LIMIT {fetch:UInt32}
+         )
+         SELECT p.sample_id AS page_id, s.sample_id != '' AS found, ${SAMPLE_COLUMNS.split(', ').map((c) => `s.${c} AS ${c}`).join(', ')}
+         FROM page_ids AS p
+         LEFT JOIN (SELECT ${SAMPLE_COLUMNS} FROM samples WHERE ${sampled.join(' AND ')} LIMIT 1 BY sample_id) AS s ON s.sample_id = p.sample_id
+         ORDER BY page_id`,
+        { team, runId, after, fetch, ...filter },
+      );
+      if (rows.some((r) => !r.found)) return undefined;
+      const page: SampleRow[] = [];
+      for (const { page_id: id, found: _found, ...row } of rows) if (page.length === 0 || page[page.length - 1].sample_id !== id) page.push(row);
+      // Fewer verdicts than asked for means the run has no more; otherwise enough distinct ids make the page.
+      if (rows.length < fetch || page.length >= limit) return page.slice(0, limit);
+    }
+    return undefined;
   }
 
   /** Latest verdict and reward of each sample, for a whole page in one query. */
