@@ -95,6 +95,11 @@ describe('xp demo, replay and fork', () => {
     expect(child.iterations.map((i: { iteration: number }) => i.iteration)).toEqual([2]);
     const row = xp(['sql', `SELECT parent_run_id, forked_at_offset FROM runs FINAL WHERE run_id = '${child.runId}'`, '--format', 'TSV'], { env });
     expect(row.stdout.trim()).toBe(`${runId}\t${at}`);
+    // The child's samples know their benchmark although their problems were registered under the parent.
+    const unlabeled = xp(['sql', `SELECT count() AS n, countIf(benchmark = '') AS unlabeled FROM samples WHERE run_id = '${child.runId}'`, '--format', 'TSV'], { env });
+    const [samples, missing] = unlabeled.stdout.trim().split('\t').map(Number);
+    expect(samples).toBeGreaterThan(0);
+    expect(missing).toBe(0);
     expect(xp(['fork', runId, '--at', '3', '--curriculum', 'uniform'], { env }).stderr).toMatch(/has no run.started and first checkpoint below offset 3/);
   });
 

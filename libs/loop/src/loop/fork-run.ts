@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, UsageError, type XpEvent } from '@xp/events';
+import { ConflictError, NotFoundError, UsageError, type EventOf, type XpEvent } from '@xp/events';
 import { resolveLoopConfig } from './config';
 import { checkIterations, CODE_VERSION, driveIterations, ensureEventTopic, strategyOverrides, type LoopOptionsBase, type RunResult } from './drive';
 import { requireConfig } from './require-config';
@@ -48,7 +48,17 @@ export async function forkRun(options: ForkRunOptions): Promise<RunResult> {
       parentRunId: options.parentRunId,
       forkedAtOffset: options.atOffset,
     },
-  }]);
+  }, ...inheritedProblems(inherited)]);
   const outcome = await driveIterations(writer, state.lastIteration + 1, options);
   return { runId: options.runId, seed, config, parentRunId: options.parentRunId, forkedAtOffset: options.atOffset, ...outcome };
+}
+
+/**
+ * The inherited problems, registered again under the child run: every run's partition then holds the
+ * facts its own events refer to (a sample's benchmark), whichever partition the parent lives in.
+ */
+function inheritedProblems(inherited: Array<{ event: XpEvent }>) {
+  return inherited
+    .filter((e) => e.event.type === 'problem.registered')
+    .map((e) => ({ type: 'problem.registered' as const, producer: PRODUCERS.runner, payload: (e.event as EventOf<'problem.registered'>).payload }));
 }
