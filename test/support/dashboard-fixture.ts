@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, openAnalyticsStore, type AnalyticsStore } from '@xp/analytics';
-import { startApiServer, type ApiServer } from '@xp/api';
-import { ApiKeyStore } from '@xp/auth';
-import { EmbeddedEventLog, TOPICS } from '@xp/event-log';
-import { SchemaRegistry } from '@xp/events';
+import type { AnalyticsStore } from '@xp/analytics';
+import type { EmbeddedEventLog } from '@xp/event-log';
 import { forkRun, readRunEvents, runLoop, type CurriculumStrategy, type LoopConfigOverrides, type RunResult } from '@xp/loop';
-import { PROJECTOR_GROUP, startProjector } from '@xp/projector';
-import { Telemetry } from '@xp/telemetry';
-import { DASHBOARD_DIR } from '../../services/dashboard/src';
+import { DASHBOARD_DIR } from '@xp/dashboard';
+import { openApiFixture } from '../../services/api/test/api-fixture';
 
 /** A loop small enough for a browser test on two shared cores: a few seconds per iteration. */
 export const SMALL_LOOP: LoopConfigOverrides = {
@@ -38,61 +32,29 @@ export interface DashboardFixture {
   forkRun(options: { parentRunId: string; runId: string; atIteration: number; iterations: number; curriculum: CurriculumStrategy }): Promise<RunResult>;
   graphql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: Array<{ message: string }> }>;
   /** Waits until the projector has committed everything appended so far. */
-  projected(timeoutMs?: number): Promise<void>;
+  projected(): Promise<void>;
   dispose(): Promise<void>;
 }
 
 export async function openDashboardFixture(): Promise<DashboardFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'xp-dashboard-'));
-  const log = EmbeddedEventLog.open({ dir: join(dir, 'log') });
-  const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
-  await migrate(store);
-  const keys = ApiKeyStore.open(dir);
-  const key = (await keys.create(TEAM)).key;
-  const projector = await startProjector({ log, store, maxWaitMs: 10 });
-  const server: ApiServer = await startApiServer(
-    { log, analytics: store, keys, registry: new SchemaRegistry(), telemetry: new Telemetry() },
-    { port: 0, logger: false, staticDir: DASHBOARD_DIR },
-  );
+  const api = await openApiFixture({ staticDir: DASHBOARD_DIR });
+  const loopDir = join(api.dir, 'loop');
   return {
-    url: server.url,
-    key,
-    dataDir: dir,
-    log,
-    store,
+    url: api.url,
+    key: api.keys.alpha,
+    dataDir: api.dir,
+    log: api.log,
+    store: api.store,
     runLoop: (options) =>
-      runLoop({ log, dataDir: join(dir, 'loop'), team: TEAM, experimentId: options.experimentId ?? 'dashboard-e2e', config: SMALL_LOOP, ...options }),
+      runLoop({ log: api.log, dataDir: loopDir, team: TEAM, experimentId: options.experimentId ?? 'dashboard-e2e', config: SMALL_LOOP, ...options }),
     async forkRun({ parentRunId, runId, atIteration, iterations, curriculum }) {
-      const events = await readRunEvents(log, parentRunId);
+      const events = await readRunEvents(api.log, parentRunId);
       const start = events.find((e) => e.event.type === 'curriculum.decided' && e.event.payload.iteration === atIteration);
       if (!start) throw new Error(`run ${parentRunId} has no iteration ${atIteration}`);
-      return forkRun({ log, dataDir: join(dir, 'loop'), parentRunId, runId, atOffset: start.offset, iterations, curriculum });
+      return forkRun({ log: api.log, dataDir: loopDir, parentRunId, runId, atOffset: start.offset, iterations, curriculum });
     },
-    async graphql(query, variables) {
-      const response = await fetch(`${server.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      return response.json();
-    },
-    async projected(timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const ends = await log.endOffsets(TOPICS.events);
-        const committed = await log.committedOffsets(PROJECTOR_GROUP, TOPICS.events);
-        if (ends.every((end, p) => committed[p] >= end)) return;
-        if (Date.now() > deadline) throw new Error(`projector did not catch up: end ${ends} committed ${committed}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    async dispose() {
-      await server.close();
-      await projector.stop();
-      await log.close();
-      await keys.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    graphql: async (query, variables) => (await api.graphql(query, variables)).body,
+    projected: () => api.projected(),
+    dispose: () => api.dispose(),
   };
 }

@@ -21,6 +21,8 @@ export function exampleEvents(): XpEvent[] {
 /** A whole API process on real parts: embedded log, chDB, projector, key store, HTTP server on a free port. */
 export interface ApiFixture {
   url: string;
+  /** The temp dir holding the log, the analytics store and the keys. */
+  dir: string;
   keys: { alpha: string; beta: string };
   store: AnalyticsStore;
   log: EmbeddedEventLog;
@@ -31,7 +33,7 @@ export interface ApiFixture {
   dispose(): Promise<void>;
 }
 
-export async function openApiFixture(options: { maxIngestBytes?: number } = {}): Promise<ApiFixture> {
+export async function openApiFixture(options: { maxIngestBytes?: number; staticDir?: string } = {}): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'xp-api-'));
   const log = EmbeddedEventLog.open({ dir });
   const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
@@ -43,10 +45,11 @@ export async function openApiFixture(options: { maxIngestBytes?: number } = {}):
   const projector = await startProjector({ log, store, maxWaitMs: 10 });
   const server: ApiServer = await startApiServer(
     { log, analytics: store, keys: keyStore, registry: new SchemaRegistry(), telemetry, maxIngestBytes: options.maxIngestBytes },
-    { port: 0, logger: false },
+    { port: 0, logger: false, staticDir: options.staticDir },
   );
   return {
     url: server.url,
+    dir,
     keys: { alpha, beta },
     store,
     log,
