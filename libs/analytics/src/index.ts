@@ -8,7 +8,6 @@ export * from './queries/leaderboard';
 export * from './projection/projection-rows';
 export * from './projection/project-events';
 export * from './projection/projection-sink';
-export * from './projection/stage-events';
 export * from './projection/write-intents';
 export * from './sql/statement-kind';
 export * from './sql/read-only-sql';

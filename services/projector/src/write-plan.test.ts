@@ -1,5 +1,5 @@
 import type { LogRecord } from '@xp/event-log';
-import { planWrites, rangeOf, splitCompleted } from './write-plan';
+import { planWrites, rangeOf } from './write-plan';
 
 const record = (offset: number): LogRecord => ({ topic: 't', partition: 2, offset, key: 'k', value: Buffer.from('{}'), timestamp: 0 });
 const records = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => record(from + i));
@@ -25,13 +25,5 @@ describe('planWrites', () => {
 
   it('names a write by its partition and offsets', () => {
     expect(rangeOf(records(5, 8))).toEqual({ partition: 2, fromOffset: 5, toOffset: 8 });
-  });
-
-  it('leaves alone what was written before the announced write of a batch', () => {
-    const split = splitCompleted(records(10, 19), { partition: 2, fromOffset: 14, toOffset: 16 });
-    expect([split.completed.map((r) => r.offset), split.pending.map((r) => r.offset)]).toEqual([[10, 11, 12, 13], [14, 15, 16, 17, 18, 19]]);
-    expect(splitCompleted(records(10, 19), { partition: 2, fromOffset: 10, toOffset: 16 }).completed).toEqual([]);
-    expect(splitCompleted(records(10, 19), { partition: 2, fromOffset: 0, toOffset: 9 }).completed).toEqual([]);
-    expect(splitCompleted(records(10, 19), { partition: 2, fromOffset: 30, toOffset: 39 }).pending).toEqual([]);
   });
 });

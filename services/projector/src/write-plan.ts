@@ -24,21 +24,6 @@ export async function planWrites(batch: LogRecord[], announced: WriteRange | und
   return tail.length > 0 ? [head, tail] : [head];
 }
 
-/**
- * Splits off the records of a batch that lie before the last announced write. Writes of a partition
- * run one after another and each is announced only after the one before it was acknowledged, so
- * when the announced write starts past the batch's first record (a crash hit a later write of the
- * same batch, or a rebuild went ahead), everything before it is written in full and only awaits its
- * offset commit: writing it again under another range would be a new token, i.e. duplicates.
- */
-export function splitCompleted(batch: LogRecord[], announced: WriteRange | undefined): { completed: LogRecord[]; pending: LogRecord[] } {
-  if (!announced || batch.length === 0 || announced.fromOffset <= batch[0].offset) return { completed: [], pending: batch };
-  return {
-    completed: batch.filter((record) => record.offset < announced.fromOffset),
-    pending: batch.filter((record) => record.offset >= announced.fromOffset),
-  };
-}
-
 export function rangeOf(records: LogRecord[]): WriteRange {
   return { partition: records[0].partition, fromOffset: records[0].offset, toOffset: records[records.length - 1].offset };
 }

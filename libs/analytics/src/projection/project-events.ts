@@ -24,10 +24,7 @@ export function factKey(team: string, runId: string, id: string): string {
 }
 
 /**
- * The rows per table that the projection produces, built in JS, a pure function: events in log
- * order (one partition) -> rows per table. The projector itself sends `stageEvents` and lets views
- * build these rows inside ClickHouse; this stays as the reference the benchmark's raw-insert
- * baseline sends.
+ * The projection itself, a pure function: events in log order (one partition) -> rows per table.
  * Facts about a run's earlier samples and problems come first from earlier events of this batch,
  * then from `context`; an event never sees facts from events after it, so a rebuild from the log
  * yields the same rows as the live projection.

@@ -1,8 +1,9 @@
 import type { AnalyticsStore } from '../analytics-store';
-import { alreadyProjected } from './event-ledger';
+import { alreadyProjected, recordProjected } from './event-ledger';
+import { projectEvents } from './project-events';
 import { ProjectionFacts } from './projection-facts';
 import type { PositionedEvent } from './projection-rows';
-import { STAGED_COLUMNS, stageEvents, type StagedBatch } from './stage-events';
+import { writeRows } from './rows-writer';
 import { WriteIntents, type WriteRange } from './write-intents';
 
 export interface ProjectionSinkOptions {
@@ -13,10 +14,8 @@ export interface ProjectionSinkOptions {
 
 /**
  * Where projected batches go. One `write` covers a range of one partition's offsets and is safe to
- * repeat with the same range and events: announce the range, drop events projected by earlier
- * writes, then insert the rest ONCE into `projection_input` under the range's token. Materialized
- * views fan that block out into every table, the event-id ledger included, each deduplicating its
- * part under the same token.
+ * repeat with the same range and events: announce the range, drop events projected before, project
+ * the rest, insert every table under the range's token, then record the events as projected.
  */
 export class ProjectionSink {
   readonly intents: WriteIntents;
@@ -30,56 +29,27 @@ export class ProjectionSink {
     this.facts = new ProjectionFacts(store.client);
   }
 
-  /**
-   * Projects the valid events of `range` (in log order); returns how many were new. The ledger
-   * lookup and the announcement run in the engine while the batch is staged here; the staging
-   * assumes no event was projected before and is redone in the rare batch where the ledger says
-   * otherwise, so the insert is always what staging only the new events gives.
-   */
+  /** Projects the valid events of `range` (in log order); returns how many were new. */
   async write(range: WriteRange, events: PositionedEvent[]): Promise<number> {
     const token = this.intents.token(range);
-    const last = await this.intents.last(range.partition);
-    const retrying = last?.fromOffset === range.fromOffset && last.toOffset === range.toOffset;
-    const unique = firstOccurrences(events, new Set());
-    const announced = this.intents.announce(range);
-    const projectedBefore = alreadyProjected(this.store, unique.map(({ event }) => event.eventId), retrying ? range : undefined);
-    // Awaited below; observed now so that a failure while staging leaves no unhandled rejection.
-    announced.catch(() => undefined);
-    projectedBefore.catch(() => undefined);
-    let fresh = unique;
-    let staged = unique.length > 0 ? await this.stage(unique, range) : undefined;
-    await announced;
-    const seen = await projectedBefore;
-    if (seen.size > 0) {
-      fresh = unique.filter(({ event }) => !seen.has(event.eventId));
-      staged = fresh.length > 0 ? await this.stage(fresh, range) : undefined;
-    }
-    if (!staged) return 0;
-    await this.store.insertEncoded({
-      table: 'projection_input',
-      format: 'JSONCompactColumns',
-      columns: STAGED_COLUMNS,
-      body: staged.body,
-      settings: { insert_deduplication_token: `${token}/projection_input` },
-    });
-    this.facts.remember(staged.batch);
+    await this.intents.announce(range);
+    const fresh = await this.unprojected(events);
+    const projection = projectEvents(fresh, await this.facts.contextFor(fresh, range.partition, range.fromOffset));
+    await writeRows(this.store, projection.rows, token);
+    await recordProjected(this.store, fresh, token);
+    this.facts.remember(projection);
     return fresh.length;
   }
 
-  /** The one insert's body for `events` (none of them projected before), with the facts they teach. */
-  private async stage(events: PositionedEvent[], range: WriteRange): Promise<{ batch: StagedBatch; body: Buffer }> {
-    const batch = stageEvents(events, await this.facts.contextFor(events, range.partition, range.fromOffset));
-    return { batch, body: Buffer.from(JSON.stringify(batch.columns), 'utf8') };
+  /** Events neither projected by an earlier write nor repeated earlier in this one. */
+  private async unprojected(events: PositionedEvent[]): Promise<PositionedEvent[]> {
+    const seen = await alreadyProjected(this.store, [...new Set(events.map(({ event }) => event.eventId))]);
+    const fresh: PositionedEvent[] = [];
+    for (const positioned of events) {
+      if (seen.has(positioned.event.eventId)) continue;
+      seen.add(positioned.event.eventId);
+      fresh.push(positioned);
+    }
+    return fresh;
   }
-}
-
-/** Events not in `seen` and not repeated earlier in `events`, in order. */
-function firstOccurrences(events: PositionedEvent[], seen: Set<string>): PositionedEvent[] {
-  const fresh: PositionedEvent[] = [];
-  for (const positioned of events) {
-    if (seen.has(positioned.event.eventId)) continue;
-    seen.add(positioned.event.eventId);
-    fresh.push(positioned);
-  }
-  return fresh;
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { encodeRows, migrate, openAnalyticsStore, projectEvents, stageEvents, STAGED_COLUMNS, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore, type PositionedEvent } from '@xp/analytics';
+import { encodeRows, migrate, openAnalyticsStore, projectEvents, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
 import { PROJECTOR_GROUP, startProjector } from '../projector';
@@ -18,8 +18,7 @@ const XP_BIN = resolve(__dirname, '../../../cli/bin/xp.js');
  *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 20000] [--lag-seconds 15]
  * 1. `xp ingest FILE` in its own process feeding the projector running here, until every row is visible;
  * 2. the projector alone over the full log (full batches), into a second database;
- * 3. in the same process and engine, raw inserts of the same rows, pre-encoded, same batch size:
- *    the per-table rows into their tables, and the projector's own one insert per batch;
+ * 3. in the same process and engine, raw inserts of the same rows, pre-encoded, same batch size;
  * 4. projection lag (append -> visible) while events arrive at half the end-to-end rate.
  */
 async function main(): Promise<void> {
@@ -38,7 +37,6 @@ async function main(): Promise<void> {
     const e2e = await measureEndToEnd(logDir, await open('xp'), file, lines.length, args.batch);
     const alone = await measureProjectorAlone(logDir, await open('xp_alone'), lines.length, args.batch);
     const raw = await measureRawInserts(await open('xp_raw'), lines, args.batch);
-    const staged = await measureStagedInserts(await open('xp_staged'), lines, args.batch);
     const lagRate = Math.round(e2e.eventsPerSecond / 2);
     const lag = await measureLag(join(dir, 'log-lag'), await open('xp_lag'), lagRate, args.lagSeconds, args.batch);
     printTable(`Projection, embedded log -> chDB, ${args.events.toLocaleString('en-US')} mixed events, batches of ${args.batch.toLocaleString('en-US')}`, [
@@ -49,8 +47,6 @@ async function main(): Promise<void> {
       ['baseline: raw inserts of the same rows', `${perSecond(args.events, raw.insertMs)} (${perSecond(raw.rows, raw.insertMs)} rows)`],
       ['ratio end to end / raw inserts', (raw.insertMs / e2e.totalMs).toFixed(2)],
       ['ratio projector alone / raw inserts', (raw.insertMs / alone.ms).toFixed(2)],
-      ['raw insert of the staged batches alone (one per batch, views fan out)', perSecond(args.events, staged.insertMs)],
-      ['ratio projector alone / staged inserts', (staged.insertMs / alone.ms).toFixed(2)],
       [`lag p50 at ${lagRate.toLocaleString('en-US')} events/s (half of end to end)`, `${lag.p50} ms`],
       [`lag p99 at ${lagRate.toLocaleString('en-US')} events/s`, `${lag.p99} ms`],
       ['lag: events measured', lag.events.toLocaleString('en-US')],
@@ -111,7 +107,7 @@ async function measureRawInserts(store: AnalyticsStore, lines: string[], batch: 
   let insertMs = 0;
   let rows = 0;
   for (let from = 0; from < lines.length; from += batch) {
-    const events = positioned(lines.slice(from, from + batch), from);
+    const events = lines.slice(from, from + batch).map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: from + i, appendedAt: Date.now() }));
     const projection = projectEvents(events, { sample: () => undefined, benchmarkOf: () => undefined });
     const bodies = PROJECTION_TABLES.filter((table) => projection.rows[table].length > 0).map((table) => {
       rows += projection.rows[table].length;
@@ -123,25 +119,6 @@ async function measureRawInserts(store: AnalyticsStore, lines: string[], batch: 
   }
   await store.close();
   return { insertMs, rows };
-}
-
-/** The projector's one insert per batch (`projection_input`, fanned out by views), pre-encoded outside the clock. */
-async function measureStagedInserts(store: AnalyticsStore, lines: string[], batch: number) {
-  let insertMs = 0;
-  for (let from = 0; from < lines.length; from += batch) {
-    const events = positioned(lines.slice(from, from + batch), from);
-    const staged = stageEvents(events, { sample: () => undefined, benchmarkOf: () => undefined });
-    const body = Buffer.from(JSON.stringify(staged.columns), 'utf8');
-    const started = performance.now();
-    await store.insertEncoded({ table: 'projection_input', format: 'JSONCompactColumns', columns: STAGED_COLUMNS, body });
-    insertMs += performance.now() - started;
-  }
-  await store.close();
-  return { insertMs };
-}
-
-function positioned(lines: string[], firstOffset: number): PositionedEvent[] {
-  return lines.map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: firstOffset + i, appendedAt: Date.now() }));
 }
 
 async function measureLag(logDir: string, store: AnalyticsStore, rate: number, seconds: number, batch: number) {
