@@ -2,7 +2,7 @@ import { ProjectionSink, type AnalyticsStore } from '@xp/analytics';
 import { DEFAULT_PARTITIONS, TOPICS, type BatchContext, type DeadLetter, type EventLog, type LogRecord, type Subscription } from '@xp/event-log';
 import { SchemaRegistry } from '@xp/events';
 import { decodeRecords } from './record-decoder';
-import { planWrites, rangeOf } from './write-plan';
+import { planWrites, rangeOf, splitCompleted } from './write-plan';
 
 export const PROJECTOR_GROUP = 'xp-projector';
 
@@ -56,8 +56,11 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
     handler: async (batch, context) => {
       const lastOffset = batch[batch.length - 1].offset;
       const read = (from: number, limit: number) => log.read(topic, context.partition, from, limit);
-      const writes = await planWrites(batch, await sink.intents.last(context.partition), read);
-      const deadLetters: DeadLetter[] = [];
+      const announced = await sink.intents.last(context.partition);
+      const { completed, pending } = splitCompleted(batch, announced);
+      const writes = await planWrites(pending, announced, read);
+      // Written by a life that crashed before committing: only their dead letters are still owed.
+      const deadLetters: DeadLetter[] = decodeRecords(completed, registry).rejected;
       let projected = 0;
       for (const records of writes) {
         const { events, rejected } = decodeRecords(records, registry);

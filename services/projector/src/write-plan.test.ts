@@ -1,5 +1,5 @@
 import type { LogRecord } from '@xp/event-log';
-import { planWrites, rangeOf } from './write-plan';
+import { planWrites, rangeOf, splitCompleted } from './write-plan';
 
 const record = (offset: number): LogRecord => ({ topic: 't', partition: 2, offset, key: 'k', value: Buffer.from('{}'), timestamp: 0 });
 const records = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => record(from + i));
@@ -21,6 +21,16 @@ describe('planWrites', () => {
     const read = jest.fn(async (from: number, limit: number) => records(from, from + Math.min(limit, 3) - 1));
     expect(offsets(await planWrites(records(10, 11), { partition: 2, fromOffset: 10, toOffset: 17 }, read))).toEqual([[10, 17]]);
     expect(read.mock.calls).toEqual([[12, 6], [15, 3]]);
+  });
+
+  it('sets aside what a crashed life wrote before its last announced write', () => {
+    const announced = { partition: 2, fromOffset: 14, toOffset: 16 };
+    const split = splitCompleted(records(10, 19), announced);
+    expect(split.completed.map((r) => r.offset)).toEqual([10, 11, 12, 13]);
+    expect(split.pending.map((r) => r.offset)).toEqual([14, 15, 16, 17, 18, 19]);
+    expect(splitCompleted(records(10, 19), { partition: 2, fromOffset: 10, toOffset: 12 }).completed).toEqual([]);
+    expect(splitCompleted(records(10, 19), { partition: 2, fromOffset: 30, toOffset: 39 }).completed).toEqual([]);
+    expect(splitCompleted(records(10, 19), undefined).pending).toHaveLength(10);
   });
 
   it('names a write by its partition and offsets', () => {

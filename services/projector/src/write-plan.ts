@@ -24,6 +24,19 @@ export async function planWrites(batch: LogRecord[], announced: WriteRange | und
   return tail.length > 0 ? [head, tail] : [head];
 }
 
+/**
+ * Splits off the records a crashed life already wrote. Writes of one batch run in offset order and
+ * each is announced only after the one before it finished, so when the last announced write starts
+ * inside the batch, everything before it was written (and is in the ledger): writing it again under a
+ * new token would double the additive aggregates. Those records are only checked for dead letters.
+ */
+export function splitCompleted(batch: LogRecord[], announced: WriteRange | undefined): { completed: LogRecord[]; pending: LogRecord[] } {
+  if (!announced || batch.length === 0 || batch[0].offset >= announced.fromOffset || batch[batch.length - 1].offset < announced.fromOffset) {
+    return { completed: [], pending: batch };
+  }
+  return { completed: batch.filter((r) => r.offset < announced.fromOffset), pending: batch.filter((r) => r.offset >= announced.fromOffset) };
+}
+
 export function rangeOf(records: LogRecord[]): WriteRange {
   return { partition: records[0].partition, fromOffset: records[0].offset, toOffset: records[records.length - 1].offset };
 }
