@@ -1,18 +1,10 @@
 import { join } from 'node:path';
 import type { AnalyticsStore } from '@xp/analytics';
 import type { EmbeddedEventLog } from '@xp/event-log';
-import { forkRun, readRunEvents, runLoop, type CurriculumStrategy, type LoopConfigOverrides, type RunResult } from '@xp/loop';
+import { forkRun, readRunEvents, runLoop, type CurriculumStrategy, type RunResult } from '@xp/loop';
+import { SMALL_LOOP } from '../../libs/loop/src/testing/loop-fixtures';
 import { DASHBOARD_DIR } from '@xp/dashboard';
 import { openApiFixture } from '../../services/api/test/api-fixture';
-
-/** A loop small enough for a browser test on two shared cores: a few seconds per iteration. */
-export const SMALL_LOOP: LoopConfigOverrides = {
-  suite: { trainPerLevel: 10, heldoutPerLevel: 4 },
-  curriculum: { problemsPerIteration: 16 },
-  replay: { batchSize: 32, batchesPerIteration: 4 },
-  attemptsPerProblem: 4,
-  evaluation: { samplesPerProblem: 4, k: 2 },
-};
 
 export const TEAM = 'alpha';
 

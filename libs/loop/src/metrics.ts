@@ -1,3 +1,4 @@
+import type { EvaluationCompletedPayload } from '@xp/events';
 /**
  * Evaluation metrics. pass@k is the unbiased estimator of Chen et al. (2021),
  * 1 - C(n-c, k) / C(n, k), computed as a product so large n never overflows:
@@ -47,17 +48,8 @@ export interface ProblemResult {
   rewards: number[];
 }
 
-export interface EvaluationSummary {
-  problems: number;
-  samplesPerProblem: number;
-  k: number;
-  passAt1: number;
-  passAtK: number;
-  majAtK: number;
-  meanReward: number;
-  /** Problems with at least one correct attempt. */
-  solved: number;
-}
+/** What an evaluation reports, as evaluation.completed carries it (without the checkpoint, benchmark and split). */
+export type EvaluationSummary = Omit<EvaluationCompletedPayload, 'checkpointId' | 'benchmark' | 'split'>;
 
 /** Averages per-problem metrics; every problem must have the same number of attempts, at least k. */
 export function summarizeEvaluation(results: readonly ProblemResult[], k: number): EvaluationSummary {

@@ -4,7 +4,6 @@ import { ApiKeyStore } from '@xp/auth';
 import { SchemaRegistry } from '@xp/events';
 import { startApiServer, DEFAULT_PORT } from '@xp/api';
 import { DASHBOARD_DIR } from '@xp/dashboard';
-import { startProjector, PROJECTOR_GROUP } from '@xp/projector';
 import { Telemetry } from '@xp/telemetry';
 import { LOOP_SERVICES, startLoopService, type LoopServiceName } from '@xp/loop';
 import { UsageError } from '@xp/events';
@@ -12,6 +11,7 @@ import { nonNegativeInt, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { InProcessLoopControl } from '../loop-control';
 import { openAnalyticsStack, openLogStack, untilSignal, type AnalyticsStack } from '../stack';
+import { startProjectorWithMetrics } from '../projector-with-metrics';
 
 export const SERVICES = ['api', 'projector', ...LOOP_SERVICES] as const;
 const DEFAULT_HEALTH_PORT = 9464;
@@ -74,19 +74,6 @@ async function serveConsumer(service: string, flags: BusFlags & { healthPort: st
   } finally {
     await stack.close();
   }
-}
-
-function startProjectorWithMetrics(stack: AnalyticsStack, telemetry: Telemetry) {
-  return startProjector({
-    log: stack.log,
-    store: stack.store,
-    onBatch: (_batch, stats) => {
-      telemetry.eventsProjected.inc(stats.projected);
-      telemetry.deadLettered.inc({ group: PROJECTOR_GROUP }, stats.rejected);
-      telemetry.consumerLag.set({ group: PROJECTOR_GROUP, partition: String(stats.partition) }, stats.lag);
-    },
-    onError: () => telemetry.errors.inc({ component: 'projector', code: 'WRITE_FAILED' }),
-  });
 }
 
 /** /healthz and /metrics for a consumer process (its probes and Prometheus scrape). */

@@ -6,13 +6,13 @@ import { SchemaRegistry } from '@xp/events';
 import { DEFAULT_TEAM } from '@xp/loop';
 import { startApiServer, DEFAULT_PORT } from '@xp/api';
 import { DASHBOARD_DIR } from '@xp/dashboard';
-import { startProjector } from '@xp/projector';
 import { Telemetry } from '@xp/telemetry';
 import { nonNegativeInt, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { InProcessLoopControl } from '../loop-control';
 import { formatSummary, runDemo, summarize } from '../loop-runner';
 import { openAnalyticsStack, untilSignal } from '../stack';
+import { startProjectorWithMetrics } from '../projector-with-metrics';
 import { DEFAULT_DEMO_ITERATIONS, DEFAULT_DEMO_SEED } from './demo';
 
 export function registerUp(program: Command): void {
@@ -29,19 +29,7 @@ export function registerUp(program: Command): void {
     const stack = await openAnalyticsStack(flags);
     const telemetry = new Telemetry();
     const keys = ApiKeyStore.open(stack.dataDir, process.env.XP_API_KEYS_FILE);
-    const projector = await startProjector({
-      log: stack.log,
-      store: stack.store,
-      onBatch: (_batch, stats) => {
-        telemetry.eventsProjected.inc(stats.projected);
-        telemetry.deadLettered.inc({ group: 'xp-projector' }, stats.rejected);
-        telemetry.consumerLag.set({ group: 'xp-projector', partition: String(stats.partition) }, stats.lag);
-      },
-      onError: (error) => {
-        telemetry.errors.inc({ component: 'projector', code: 'WRITE_FAILED' });
-        process.stderr.write(`projector: batch failed, retrying: ${(error as Error).message}\n`);
-      },
-    });
+    const projector = await startProjectorWithMetrics(stack, telemetry);
     const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`));
     let ready = false;
     const server = await startApiServer(
