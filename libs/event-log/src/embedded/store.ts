@@ -32,7 +32,9 @@ export class LogStore {
     const path = join(dataDir, 'log');
     try {
       mkdirSync(path, { recursive: true });
-      const root = open({ path, maxDbs: 256, mapSize: 64 * 1024 ** 3, commitDelay: 0 });
+      // Flushing inside the commit (no overlapping sync) keeps the meta pages consistent when another
+      // process sharing the log is killed in the middle of its own commit.
+      const root = open({ path, maxDbs: 256, mapSize: 64 * 1024 ** 3, commitDelay: 0, overlappingSync: false });
       return new LogStore(root);
     } catch (error) {
       throw new UnavailableError(`cannot open the embedded event log at ${path}: ${(error as Error).message}`, { cause: error });
