@@ -142,6 +142,21 @@ describe('API over real projections', () => {
       expect(down.body.data.lineage.truncated).toBe(true);
       const tooDeep = await fx.graphql(`{ lineage(id: "x", depth: 11) { truncated } }`);
       expect(tooDeep.body.errors?.[0].message).toBe('depth must be between 1 and 10, got 11');
+      const tooWide = await fx.graphql(`{ lineage(id: "x", fanOut: 0) { truncated } }`);
+      expect(tooWide.body.errors?.[0].message).toBe('fanOut must be between 1 and 5000, got 0');
+      const tooMany = await fx.graphql(`{ lineage(id: "x", limit: 5001) { truncated } }`);
+      expect(tooMany.body.errors?.[0].message).toBe('limit must be between 1 and 5000, got 5001');
+    });
+
+    it('follows fanOut neighbours per node and says how many it left out', async () => {
+      const { body } = await fx.graphql(`{ lineage(id: "arith/train/0001", direction: DOWN, depth: 1, fanOut: 1) {
+        nodes { id distance omittedParents omittedChildren } truncated } }`);
+      expect(body.errors).toBeUndefined();
+      const [root, ...rest] = body.data.lineage.nodes;
+      expect(root).toMatchObject({ id: 'arith/train/0001', distance: 0, omittedParents: null });
+      expect(root.omittedChildren).toBeGreaterThan(0);
+      expect(rest).toEqual([expect.objectContaining({ distance: 1, omittedParents: null, omittedChildren: null })]);
+      expect(body.data.lineage.truncated).toBe(true);
     });
 
     it('ranks checkpoints by unbiased pass@k and says when n < k', async () => {

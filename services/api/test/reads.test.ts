@@ -34,8 +34,10 @@ describe('API reads at their limits', () => {
     relation, occurred_at: '2026-11-01 12:00:00.000',
   });
 
-  describe('lineage under the node cap', () => {
+  describe('lineage under its limits', () => {
     const children = Array.from({ length: MAX_LINEAGE_NODES + 1000 }, (_, i) => `l/s/${String(i).padStart(5, '0')}`);
+    const node = (id: string, kind: string, distance: number, omittedParents: number | null, omittedChildren: number | null) =>
+      ({ id, kind, runId: 'run-l', distance, omittedParents, omittedChildren });
 
     beforeAll(async () => {
       await insert('lineage_edges', [
@@ -44,46 +46,88 @@ describe('API reads at their limits', () => {
         edge('l/s/00000', 'sample', 'l/batch-0', 'batch', 'contains'),
         ...children.map((id) => edge('l/ckpt-1', 'checkpoint', id, 'sample', 'generated_by')),
         ...children.slice(0, 10).map((id) => edge(id, 'sample', `${id}/v`, 'verification', 'verifies')),
+        ...children.slice(0, 3).map((id) => edge(id, 'sample', `${id}/r`, 'reward', 'rewards')),
       ]);
     });
 
-    it('keeps upstream nodes first, then downstream ones in id order, and says it was truncated', async () => {
-      const walk = await new LineageRepository(store).walk('alpha', 'l/ckpt-1', 'BOTH', 6);
+    it('keeps upstream nodes first, then downstream ones in id order, up to the node limit', async () => {
+      const walk = await new LineageRepository(store).walk('alpha', 'l/ckpt-1', 'BOTH', 6, { nodes: MAX_LINEAGE_NODES, fanOut: MAX_LINEAGE_NODES });
       expect(walk.truncated).toBe(true);
       expect(walk.nodes).toHaveLength(MAX_LINEAGE_NODES);
       const byId = new Map(walk.nodes.map((n) => [n.id, n]));
-      expect(byId.get('l/ckpt-1')).toMatchObject({ kind: 'checkpoint', distance: 0 });
+      // Its children past the limit are counted, not returned.
+      expect(byId.get('l/ckpt-1')).toEqual(node('l/ckpt-1', 'checkpoint', 0, 0, children.length - (MAX_LINEAGE_NODES - 3)));
       expect(byId.get('l/ckpt-0')).toMatchObject({ kind: 'checkpoint', distance: 1 });
       expect(byId.get('l/batch-0')).toMatchObject({ kind: 'batch', distance: 1 });
       const samples = walk.nodes.filter((n) => n.kind === 'sample').map((n) => n.id);
       expect(samples).toEqual(children.slice(0, MAX_LINEAGE_NODES - 3));
-      // The cap was reached on the first hop: nothing further was read, and every edge joins two returned nodes.
+      // The limit was reached on the first hop: nothing further was read, and every edge joins two returned nodes.
       expect(walk.nodes.some((n) => n.distance > 1)).toBe(false);
       for (const e of walk.edges) expect(byId.has(e.parentId) && byId.has(e.childId)).toBe(true);
       expect(walk.edges).toContainEqual({ parentId: 'l/batch-0', childId: 'l/ckpt-1', relation: 'trained_on' });
     });
 
+    it('follows at most fanOut neighbours of a node and counts the others', async () => {
+      const walk = await new LineageRepository(store).walk('alpha', 'l/ckpt-1', 'DOWN', 1, { nodes: 300, fanOut: 5 });
+      expect(walk.nodes).toEqual([
+        node('l/ckpt-1', 'checkpoint', 0, null, children.length - 5),
+        ...children.slice(0, 5).map((id) => node(id, 'sample', 1, null, null)),
+      ]);
+      expect(walk.edges).toHaveLength(5);
+      expect(walk.truncated).toBe(true);
+    });
+
+    it('gives every frontier node its first neighbour before any node its second', async () => {
+      const walk = await new LineageRepository(store).walk('alpha', 'l/ckpt-1', 'DOWN', 2, { nodes: 8, fanOut: 3 });
+      const [s0, s1, s2] = children;
+      expect(walk.nodes).toEqual([
+        node('l/ckpt-1', 'checkpoint', 0, null, children.length - 3),
+        node(s0, 'sample', 1, null, 1),
+        node(s1, 'sample', 1, null, 1),
+        node(s2, 'sample', 1, null, 1),
+        // The first child of each sample (its batch, or its reward), then the second of the first sample.
+        node('l/batch-0', 'batch', 2, null, null),
+        node(`${s1}/r`, 'reward', 2, null, null),
+        node(`${s2}/r`, 'reward', 2, null, null),
+        node(`${s0}/r`, 'reward', 2, null, null),
+      ]);
+      expect(walk.truncated).toBe(true);
+    });
+
     it('returns the same walk every time', async () => {
       const repository = new LineageRepository(store);
-      const first = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 2);
-      const second = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 2);
+      const limits = { nodes: MAX_LINEAGE_NODES, fanOut: MAX_LINEAGE_NODES };
+      const first = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 2, limits);
+      const second = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 2, limits);
       expect(second).toEqual(first);
       expect(first.nodes.map((n) => n.id)).toEqual(['l/ckpt-1', ...children.slice(0, MAX_LINEAGE_NODES - 1)]);
       expect(first.truncated).toBe(true);
     });
 
-    it('walks on below the cap and reports nodes left at the depth limit', async () => {
-      const walk = await new LineageRepository(store).walk('alpha', 'l/s/00001', 'DOWN', 1);
-      expect(walk).toEqual({
-        nodes: [
-          { id: 'l/s/00001', kind: 'sample', runId: 'run-l', distance: 0 },
-          { id: 'l/s/00001/v', kind: 'verification', runId: 'run-l', distance: 1 },
-        ],
-        edges: [{ parentId: 'l/s/00001', childId: 'l/s/00001/v', relation: 'verifies' }],
-        truncated: true,
-      });
-      const leaf = await new LineageRepository(store).walk('alpha', 'l/s/00001/v', 'DOWN', 3);
-      expect(leaf.truncated).toBe(false);
+    it('links a node met from both sides once, and counts nothing as omitted when all is shown', async () => {
+      const [s0] = children;
+      const walk = await new LineageRepository(store).walk('alpha', s0, 'BOTH', 2, { nodes: 300, fanOut: 10 });
+      expect(walk.nodes).toEqual([
+        node(s0, 'sample', 0, 0, 0),
+        node('l/ckpt-1', 'checkpoint', 1, 0, null),
+        node('l/batch-0', 'batch', 1, null, 0),
+        node(`${s0}/r`, 'reward', 1, null, 0),
+        node(`${s0}/v`, 'verification', 1, null, 0),
+        node('l/ckpt-0', 'checkpoint', 2, null, null),
+      ]);
+      expect(walk.edges).toEqual(expect.arrayContaining([
+        { parentId: 'l/batch-0', childId: 'l/ckpt-1', relation: 'trained_on' },
+        { parentId: 'l/ckpt-1', childId: s0, relation: 'generated_by' },
+        { parentId: s0, childId: 'l/batch-0', relation: 'contains' },
+      ]));
+      expect(walk.edges).toHaveLength(6);
+      // l/ckpt-0 was found on the last hop and not expanded.
+      expect(walk.truncated).toBe(true);
+    });
+
+    it('is not truncated when the graph ends within the depth', async () => {
+      const leaf = await new LineageRepository(store).walk('alpha', 'l/s/00001/v', 'DOWN', 3, { nodes: 300, fanOut: 10 });
+      expect(leaf).toEqual({ nodes: [{ id: 'l/s/00001/v', kind: 'unknown', runId: null, distance: 0, omittedParents: null, omittedChildren: 0 }], edges: [], truncated: false });
     });
   });
 
