@@ -12,3 +12,4 @@ export * from './projection/write-intents';
 export * from './sql/statement-kind';
 export * from './sql/read-only-sql';
 export * from './encode-rows';
+export * from './sql/string-set';

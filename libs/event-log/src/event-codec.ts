@@ -3,7 +3,12 @@ import type { LogMessage, LogRecord } from './port';
 
 /** Events travel as UTF-8 JSON keyed by runId, so a run's events share a partition and stay in order. */
 export function encodeEvent(event: XpEvent): LogMessage {
-  return { key: event.runId, value: Buffer.from(JSON.stringify(event)) };
+  return encodeParsedEvent(event, JSON.stringify(event));
+}
+
+/** The same message from the JSON text `event` was parsed from, sparing a second serialization. */
+export function encodeParsedEvent(event: XpEvent, json: string): LogMessage {
+  return { key: event.runId, value: Buffer.from(json) };
 }
 
 /** Decodes without validating: consumers validate (or trust) according to where the record came from. */

@@ -54,6 +54,12 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** Most records handed to the handler at once (default 5000). */
   maxBatchSize?: number;
+  /**
+   * How many partitions' batches may be in the handler at once (default 1). A handler that waits on
+   * a sink (an insert) lets another partition's batch be decoded meanwhile; each partition still
+   * sees its batches one at a time, in order, and commits only its own.
+   */
+  partitionsConsumedConcurrently?: number;
   /** How long an idle consumer waits for more records before polling again (default 50 ms). */
   maxWaitMs?: number;
   /** Where rejected records go (default `${topic}.dlq`). */

@@ -102,6 +102,33 @@ export function describeEventLogContract(name: string, target: ContractTarget): 
       expect(new Set(values(seen)).size).toBe(60);
     });
 
+    it('hands several partitions to the handler at once when asked, each partition still in order', async () => {
+      const keys = await keysInDistinctPartitions(log, topic, 2);
+      await log.append(topic, keys.flatMap((key) => messages(key, 20)));
+      const seen: LogRecord[] = [];
+      let inHandler = 0;
+      let mostInHandler = 0;
+      let arrived: () => void = () => undefined;
+      const secondArrived = new Promise<void>((resolve) => (arrived = resolve));
+      const subscription = await log.subscribe({
+        topic, groupId: 'g-concurrent', maxWaitMs: 20, partitionsConsumedConcurrently: 2,
+        handler: async (batch) => {
+          mostInHandler = Math.max(mostInHandler, ++inHandler);
+          if (inHandler >= 2) arrived();
+          // Holds the first batch until another partition's batch joins it (or gives up after a while).
+          await Promise.race([secondArrived, new Promise((resolve) => setTimeout(resolve, 5000))]);
+          seen.push(...batch);
+          inHandler--;
+        },
+      });
+      await waitFor(async () => sum(await log.committedOffsets('g-concurrent', topic)) === 40, 'commit of 40');
+      await subscription.stop();
+      expect(mostInHandler).toBe(2);
+      for (const key of keys) {
+        expect(values(seen.filter((r) => r.key === key))).toEqual(Array.from({ length: 20 }, (_, i) => `${key}:${i}`));
+      }
+    });
+
     it('redelivers a batch whose handler failed, so nothing is lost (at least once)', async () => {
       await log.append(topic, messages('run-f', 10));
       const delivered: string[] = [];
@@ -197,6 +224,17 @@ export function describeEventLogContract(name: string, target: ContractTarget): 
       await expect(target.openUnreachable()).rejects.toThrow(target.unreachableMessage);
     });
   });
+}
+
+/** `count` keys that the log maps to different partitions. */
+async function keysInDistinctPartitions(log: EventLog, topic: string, count: number): Promise<string[]> {
+  const byPartition = new Map<number, string>();
+  for (let i = 0; byPartition.size < count; i++) {
+    const key = `run-${i}`;
+    const partition = await log.partitionFor(topic, key);
+    if (!byPartition.has(partition)) byPartition.set(partition, key);
+  }
+  return [...byPartition.values()];
 }
 
 async function readAll(log: EventLog, topic: string): Promise<LogRecord[]> {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { isBlankLine, parseEventLine, type SchemaRegistry, type ValidationIssue, type XpEvent } from '@xp/events';
-import { encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
+import { encodeEvent, encodeParsedEvent, TOPICS, type EventLog, type LogMessage } from '@xp/event-log';
 
 export interface RejectedLine {
   line: number;
@@ -33,7 +33,7 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
   const { log, registry } = options;
   const chunkSize = options.chunkSize ?? 5000;
   const report: IngestReport = { accepted: 0, rejected: [] };
-  let chunk: XpEvent[] = [];
+  let chunk: LogMessage[] = [];
   let inFlight: Promise<void> = Promise.resolve();
   let bytes = 0;
   let lineNumber = 0;
@@ -43,7 +43,7 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
     chunk = [];
     await inFlight;
     const consumed = bytes;
-    inFlight = log.append(TOPICS.events, events.map(encodeEvent)).then(() => {
+    inFlight = log.append(TOPICS.events, events).then(() => {
       report.accepted += events.length;
       options.onProgress?.({ accepted: report.accepted, rejected: report.rejected.length, bytes: consumed });
     });
@@ -58,7 +58,8 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
     const refusal = result.ok ? options.admit?.(result.event) : undefined;
     if (!result.ok) report.rejected.push({ line: result.line, issues: result.issues });
     else if (refusal) report.rejected.push({ line: result.line, issues: [refusal] });
-    else chunk.push(result.event);
+    // Validation does not change the parsed value, so the line itself is the event's encoding.
+    else chunk.push(encodeParsedEvent(result.event, text));
     if (chunk.length >= chunkSize) await flush();
   }
   if (chunk.length > 0) await flush();

@@ -14,6 +14,8 @@ export interface ProjectorOptions {
   groupId?: string;
   /** Most records per write (default 20000): ClickHouse prefers few large inserts. */
   maxBatchSize?: number;
+  /** Partitions projected at once (default 2): one batch is decoded while another one's inserts run. */
+  partitionsConsumedConcurrently?: number;
   /** How long an idle consumer waits before polling again (default 50 ms). */
   maxWaitMs?: number;
   /** Called when a batch failed and will be retried. */
@@ -33,6 +35,7 @@ export interface BatchStats {
 }
 
 export const DEFAULT_MAX_BATCH_SIZE = 20_000;
+export const DEFAULT_CONCURRENT_PARTITIONS = 2;
 
 /**
  * The projector: consume `xp.events`, decode and validate, project into ClickHouse, and return, so
@@ -52,6 +55,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
     groupId,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     maxWaitMs: options.maxWaitMs,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? DEFAULT_CONCURRENT_PARTITIONS,
     onError: options.onError,
     handler: async (batch, context) => {
       const lastOffset = batch[batch.length - 1].offset;

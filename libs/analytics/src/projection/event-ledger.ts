@@ -1,6 +1,7 @@
 import type { AnalyticsStore } from '../analytics-store';
 import type { PositionedEvent } from './projection-rows';
 import { encodeRows } from '../encode-rows';
+import { inStringSet, stringSetParam } from '../sql/string-set';
 
 /**
  * The ids of events already projected (table `projected_events`). The projector drops them from a
@@ -12,8 +13,8 @@ import { encodeRows } from '../encode-rows';
 export async function alreadyProjected(store: AnalyticsStore, eventIds: string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
   const result = await store.client.query({
-    query: 'SELECT DISTINCT event_id FROM projected_events WHERE event_id IN {ids:Array(String)}',
-    query_params: { ids: eventIds },
+    query: `SELECT DISTINCT event_id FROM projected_events WHERE event_id IN ${inStringSet('ids')}`,
+    query_params: { ids: stringSetParam(eventIds) },
     format: 'JSONCompactEachRow',
   });
   const rows = await result.json<[string]>();

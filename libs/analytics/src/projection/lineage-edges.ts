@@ -31,10 +31,12 @@ export function lineageOf(event: XpEvent): EventLineage {
 
 /** The edges the projector writes for an event: its lineage less what ClickHouse derives itself. */
 export function edgesToWrite(event: XpEvent): EventLineage {
-  const lineage = lineageOf(event);
-  if (!EDGES_DERIVED_IN_CLICKHOUSE.has(event.type)) return lineage;
-  const typed = new Set(typedLineage(event).parents.map((parent) => parent.id));
-  return { ...lineage, parents: lineage.parents.filter((parent) => !typed.has(parent.id)) };
+  if (!EDGES_DERIVED_IN_CLICKHOUSE.has(event.type)) return lineageOf(event);
+  const typed = typedLineage(event);
+  // Left to write: the envelope's parents the payload did not name (most events have none).
+  if (event.parents.length === 0) return node(typed.id, typed.kind, []);
+  const named = new Set(typed.parents.map((parent) => parent.id));
+  return { ...typed, parents: lineageOf(event).parents.filter((parent) => !named.has(parent.id)) };
 }
 
 function typedLineage(event: XpEvent): EventLineage {

@@ -38,11 +38,18 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
   const benchmarkOf = (e: XpEvent, problemId: string) =>
     benchmarks.get(factKey(e.team, e.runId, problemId)) ?? context.benchmarkOf(e.team, e.runId, problemId) ?? '';
 
+  // Records of one append share their timestamp: formatted once per run of equal values.
+  let appendedMs = Number.NaN;
+  let appendedAt = '';
   for (const positioned of events) {
     const { event } = positioned;
+    if (positioned.appendedAt !== appendedMs) {
+      appendedMs = positioned.appendedAt;
+      appendedAt = toClickHouseTime(appendedMs);
+    }
     const occurredAt = isoToClickHouseTime(event.occurredAt);
     const common = [event.team, event.experimentId, event.runId, event.eventId, event.seq, occurredAt, positioned.partition, positioned.offset];
-    rows.events.push([...common, event.type, event.schemaVersion, event.producer ?? '', event.parents, event.payload, toClickHouseTime(positioned.appendedAt)]);
+    rows.events.push([...common, event.type, event.schemaVersion, event.producer ?? '', event.parents, event.payload, appendedAt]);
     pushLineage(rows.lineage_edges, event, occurredAt);
     switch (event.type) {
       case 'run.started':

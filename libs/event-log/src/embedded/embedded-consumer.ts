@@ -46,7 +46,6 @@ export class EmbeddedConsumer implements Subscription {
   }
 
   private async run(): Promise<void> {
-    const { topic, groupId } = this.options;
     const maxBatch = this.options.maxBatchSize ?? 5000;
     const idleMs = this.options.maxWaitMs ?? 50;
     const positions: number[] = [];
@@ -59,28 +58,54 @@ export class EmbeddedConsumer implements Subscription {
         // Positions are re-read on every (re)acquisition: another member may have committed meanwhile.
         if (!holding) positions.length = 0;
       }
-      let progressed = false;
-      for (let partition = 0; holding && partition < this.partitions && this.running; partition++) {
-        positions[partition] ??= this.startOffset(partition);
-        const batch = this.store.read(topic, partition, positions[partition], maxBatch);
-        if (batch.length === 0) continue;
-        const next = batch[batch.length - 1].offset + 1;
-        const context = { topic, partition, highWatermark: this.store.endOffset(topic, partition) };
-        const done = await runBatch(batch, context, {
-          handler: this.options.handler,
-          groupId,
-          deadLetterTopic: this.options.deadLetterTopic ?? `${topic}.dlq`,
-          appendDeadLetters: this.appendTo,
-          onError: this.options.onError,
-          isRunning: () => this.running,
-        });
-        if (!done) return;
-        await this.store.commit(groupId, topic, partition, next);
-        positions[partition] = next;
-        progressed = true;
-      }
+      const progressed = holding ? await this.consumeRound(positions, maxBatch) : false;
+      if (progressed === undefined) return;
       if (!progressed && this.running) await this.idle(idleMs);
     }
+  }
+
+  /**
+   * One batch from each partition that has records, up to `partitionsConsumedConcurrently` of them in
+   * the handler at once. Resolves whether any partition progressed, or undefined when the consumer
+   * stopped with a batch left uncommitted.
+   */
+  private async consumeRound(positions: number[], maxBatch: number): Promise<boolean | undefined> {
+    let next = 0;
+    let progressed = false;
+    let stopped = false;
+    const worker = async () => {
+      while (this.running && !stopped && next < this.partitions) {
+        const partition = next++;
+        const outcome = await this.consumePartition(partition, positions, maxBatch);
+        if (outcome === undefined) stopped = true;
+        else progressed ||= outcome;
+      }
+    };
+    const width = Math.max(1, Math.min(this.options.partitionsConsumedConcurrently ?? 1, this.partitions));
+    await Promise.all(Array.from({ length: width }, worker));
+    return stopped ? undefined : progressed;
+  }
+
+  /** Hands the partition's next batch to the handler and commits it; false when it had none, undefined when not completed. */
+  private async consumePartition(partition: number, positions: number[], maxBatch: number): Promise<boolean | undefined> {
+    const { topic, groupId } = this.options;
+    positions[partition] ??= this.startOffset(partition);
+    const batch = this.store.read(topic, partition, positions[partition], maxBatch);
+    if (batch.length === 0) return false;
+    const next = batch[batch.length - 1].offset + 1;
+    const context = { topic, partition, highWatermark: this.store.endOffset(topic, partition) };
+    const done = await runBatch(batch, context, {
+      handler: this.options.handler,
+      groupId,
+      deadLetterTopic: this.options.deadLetterTopic ?? `${topic}.dlq`,
+      appendDeadLetters: this.appendTo,
+      onError: this.options.onError,
+      isRunning: () => this.running,
+    });
+    if (!done) return undefined;
+    await this.store.commit(groupId, topic, partition, next);
+    positions[partition] = next;
+    return true;
   }
 
   private startOffset(partition: number): number {

@@ -38,6 +38,7 @@ export class KafkaSubscription implements Subscription {
       // interval instead of after every chunk saves a broker round trip per chunk.
       autoCommit: true,
       autoCommitInterval: COMMIT_INTERVAL_MS,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         const context = { topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark) };
