@@ -23,4 +23,16 @@ describe('RngLanes', () => {
       expect(index).not.toBe(1);
     }
   });
+
+  it('draws float32 uniforms below 1 from the top 24 bits of the stream', () => {
+    const lanes = new RngLanes(1);
+    lanes.seed(0, 9);
+    const rng = new Rng(9);
+    for (let i = 0; i < 1000; i++) {
+      const u = lanes.nextFloat32(0);
+      expect(u).toBe(Math.floor(rng.nextUint32() / 256) / 16777216);
+      expect(Math.fround(u)).toBe(u);
+      expect(u).toBeLessThan(1);
+    }
+  });
 });

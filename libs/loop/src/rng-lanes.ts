@@ -63,6 +63,11 @@ export class RngLanes {
     return this.nextUint32(lane) / 4294967296;
   }
 
+  /** Uniform in [0, 1) with 24 bits of resolution: exact in a Float32Array, where `next` could round up to 1. */
+  nextFloat32(lane: number): number {
+    return (this.nextUint32(lane) >>> 8) / 16777216;
+  }
+
   /**
    * Index drawn with probability proportional to weights (which need not sum to 1) over the window
    * [start, start + count) of a larger array: an inverse-CDF walk, so zero weights are never drawn.

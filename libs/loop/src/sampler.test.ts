@@ -6,35 +6,48 @@ import { NO_MASK } from './policy/action-masks';
 import { AttemptBatch } from './policy/attempt-batch';
 import { examplesFor } from './policy/fine-tune';
 import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
-import { INPUT_FEATURES, INPUT_MASK, OUTPUT_PROBS } from './policy/onnx-model';
+import { INPUT_FEATURES, INPUT_MASK, INPUT_TEMPERATURE, INPUT_UNIFORM, OUTPUT_PROBS } from './policy/onnx-model';
 import { initialPolicy, policyToOnnx } from './policy/policy';
-import { deriveSeed, Rng } from './rng';
+import { deriveSeed } from './rng';
+import { RngLanes } from './rng-lanes';
 import { createPolicySession, PolicySampler, type AttemptRequest, type SampledAttempt } from './sampler';
 import { buildSuite, verifyAnswer } from './tasks/suite';
 
+/** The model's probability row for one attempt's current step at `temperature`. */
+async function probabilities(session: Awaited<ReturnType<typeof createPolicySession>>, attempt: AttemptBatch, temperature: number) {
+  const features = new Float32Array(FEATURE_COUNT);
+  const mask = new Float32Array(ACTION_COUNT);
+  attempt.writeRow(0, 0, features, mask, Uint8Array.of(NO_MASK));
+  const outputs = await session.run({
+    [INPUT_FEATURES]: new Tensor('float32', features, [1, FEATURE_COUNT]),
+    [INPUT_MASK]: new Tensor('float32', mask, [1, ACTION_COUNT]),
+    [INPUT_UNIFORM]: new Tensor('float32', new Float32Array(1), [1, 1]),
+    [INPUT_TEMPERATURE]: new Tensor('float32', Float32Array.of(temperature), [1]),
+  });
+  return outputs[OUTPUT_PROBS].data as Float32Array;
+}
+
 /**
  * The sampler's contract spelled out plainly: one attempt at a time, one model call per step, the
- * whole probability row drawn with the attempt's own Rng (tempered and renormalized unless T = 1).
+ * action drawn from the whole (tempered) probability row by the inverse CDF at the next float32
+ * uniform of the attempt's own seed: the first action whose float32 running sum, as a fraction of
+ * the row's sum, exceeds it.
  */
 async function referenceSample(onnx: Uint8Array, requests: readonly AttemptRequest[], temperature: number): Promise<SampledAttempt[]> {
   const session = await createPolicySession(onnx);
   const attempts: SampledAttempt[] = [];
   for (const request of requests) {
     const attempt = new AttemptBatch([request.problem]);
-    const rng = new Rng(request.seed);
+    const lane = new RngLanes(1);
+    lane.seed(0, request.seed);
     let logprob = 0;
     while (!attempt.done[0]) {
-      const features = new Float32Array(FEATURE_COUNT);
-      const mask = new Float32Array(ACTION_COUNT);
-      attempt.writeInputs(Int32Array.of(0), 0, 1, features, mask, Uint8Array.of(NO_MASK));
-      const outputs = await session.run({
-        [INPUT_FEATURES]: new Tensor('float32', features, [1, FEATURE_COUNT]),
-        [INPUT_MASK]: new Tensor('float32', mask, [1, ACTION_COUNT]),
-      });
-      const probs = outputs[OUTPUT_PROBS].data as Float32Array;
-      const weights = temperature === 1 ? probs : Array.from(probs, (p) => p ** (1 / temperature));
-      const action = rng.weighted(weights);
-      logprob += Math.log(temperature === 1 ? probs[action] : weights[action] / weights.reduce((sum, w) => sum + w, 0));
+      const probs = await probabilities(session, attempt, temperature);
+      let sum = 0;
+      const running = Array.from(probs, (p) => (sum = Math.fround(sum + p)));
+      const u = lane.nextFloat32(0);
+      const action = running.findIndex((r) => Math.fround(r / sum) > u);
+      logprob += Math.log(probs[action]);
       attempt.apply(0, action);
     }
     attempts.push({ output: attempt.output(0), tokens: attempt.steps(0), logprob: Math.min(0, logprob) });
@@ -63,6 +76,18 @@ describe('PolicySampler', () => {
     const sampler = await PolicySampler.load(onnx, { temperature });
     expect(await sampler.sample(requests)).toEqual(await referenceSample(onnx, requests, temperature));
     await sampler.release();
+  });
+
+  it('tempers the probabilities as p^(1/T), renormalized', async () => {
+    const session = await createPolicySession(onnx);
+    for (const problem of problems) {
+      const attempt = new AttemptBatch([problem]);
+      const plain = Array.from(await probabilities(session, attempt, 1), (p) => p ** (1 / 0.7));
+      const total = plain.reduce((sum, w) => sum + w, 0);
+      const tempered = await probabilities(session, attempt, 0.7);
+      plain.forEach((w, a) => expect(tempered[a]).toBeCloseTo(w / total, 5));
+    }
+    await session.release();
   });
 
   it('keeps concurrent calls on one sampler apart', async () => {

@@ -1,6 +1,8 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
-import { INPUT_FEATURES, INPUT_MASK, OUTPUT_PROBS } from './policy/onnx-model';
+import {
+  INPUT_FEATURES, INPUT_MASK, INPUT_TEMPERATURE, INPUT_UNIFORM, OUTPUT_ACTION, OUTPUT_ACTION_PROBABILITY,
+} from './policy/onnx-model';
 import { SamplingCall, stepBuffers, type StepBuffers } from './sampling-call';
 import type { Problem } from './tasks/problem';
 
@@ -19,6 +21,7 @@ export interface SampledAttempt {
 }
 
 export interface SamplerOptions {
+  /** Divides the logits before the softmax. */
   temperature?: number;
   /** Most rows per onnxruntime call. */
   maxBatch?: number;
@@ -32,11 +35,30 @@ export async function createPolicySession(onnx: Uint8Array): Promise<InferenceSe
   return InferenceSession.create(onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
 }
 
+/** What the sampler reads back from each model call: the drawn action and its probability per row. */
+export const SAMPLING_OUTPUTS: readonly string[] = [OUTPUT_ACTION, OUTPUT_ACTION_PROBABILITY];
+
+/** The model inputs of rows [from, from + rows) of `buffers`. */
+export function samplingFeeds(buffers: StepBuffers, from: number, rows: number, temperature: Tensor): Record<string, Tensor> {
+  const to = from + rows;
+  return {
+    [INPUT_FEATURES]: new Tensor('float32', buffers.features.subarray(from * FEATURE_COUNT, to * FEATURE_COUNT), [rows, FEATURE_COUNT]),
+    [INPUT_MASK]: new Tensor('float32', buffers.mask.subarray(from * ACTION_COUNT, to * ACTION_COUNT), [rows, ACTION_COUNT]),
+    [INPUT_UNIFORM]: new Tensor('float32', buffers.uniform.subarray(from, to), [rows, 1]),
+    [INPUT_TEMPERATURE]: temperature,
+  };
+}
+
+export function temperatureTensor(temperature: number): Tensor {
+  return new Tensor('float32', Float32Array.of(temperature), [1]);
+}
+
 /**
  * Runs the ONNX policy on many attempts at once: every still-running attempt advances one step per
  * model call. onnxruntime-node runs a model synchronously on this thread (its `run` only defers the
- * call to the next turn of the event loop), so the bookkeeping between calls cannot overlap them;
- * it is kept to typed-array writes and one draw per row.
+ * call to the next turn of the event loop), so the bookkeeping between calls cannot overlap them:
+ * the model draws the actions itself, and the bookkeeping is kept to typed-array writes and reading
+ * back one action per row.
  */
 export class PolicySampler {
   /** Buffers of the last finished call, so that the next one allocates nothing per step. */
@@ -44,33 +66,24 @@ export class PolicySampler {
 
   private constructor(
     private readonly session: InferenceSession,
-    private readonly temperature: number,
+    private readonly temperature: Tensor,
     private readonly maxBatch: number,
   ) {}
 
   static async load(onnx: Uint8Array, options: SamplerOptions = {}): Promise<PolicySampler> {
-    return new PolicySampler(await createPolicySession(onnx), options.temperature ?? 1, options.maxBatch ?? 4096);
+    return new PolicySampler(await createPolicySession(onnx), temperatureTensor(options.temperature ?? 1), options.maxBatch ?? 4096);
   }
 
   async sample(requests: readonly AttemptRequest[]): Promise<SampledAttempt[]> {
-    const call = new SamplingCall(requests, this.temperature);
-    const buffers = this.takeBuffers(Math.min(this.maxBatch, requests.length));
+    const buffers = this.takeBuffers(requests.length);
+    const call = new SamplingCall(requests, buffers);
     while (call.pending > 0) {
       const rows = Math.min(this.maxBatch, call.pending);
-      call.write(rows, buffers);
-      call.draw(rows, await this.infer(rows, buffers), buffers);
+      const outputs = await this.session.run(samplingFeeds(buffers, call.next, rows, this.temperature), SAMPLING_OUTPUTS);
+      call.advance(rows, outputs[OUTPUT_ACTION].data as Int32Array, outputs[OUTPUT_ACTION_PROBABILITY].data as Float32Array);
     }
     this.spare = buffers;
     return call.results();
-  }
-
-  /** The model's probabilities for the first `rows` rows of `buffers`: the bare `session.run`. */
-  private async infer(rows: number, buffers: StepBuffers): Promise<Float32Array> {
-    const outputs = await this.session.run({
-      [INPUT_FEATURES]: new Tensor('float32', buffers.features.subarray(0, rows * FEATURE_COUNT), [rows, FEATURE_COUNT]),
-      [INPUT_MASK]: new Tensor('float32', buffers.mask.subarray(0, rows * ACTION_COUNT), [rows, ACTION_COUNT]),
-    });
-    return outputs[OUTPUT_PROBS].data as Float32Array;
   }
 
   /** The spare buffers if they are large enough; a call running concurrently with another gets its own. */

@@ -1,17 +1,17 @@
-import { ALLOWED_ACTIONS, NO_MASK } from './policy/action-masks';
+import { NO_MASK } from './policy/action-masks';
 import { AttemptBatch } from './policy/attempt-batch';
 import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
-import { drawMasked } from './policy/masked-draw';
 import { RngLanes } from './rng-lanes';
 import type { AttemptRequest, SampledAttempt } from './sampler';
 
-/** The arrays one model call is written into, sized for `rows` rows; reused from call to call. */
+/** The model inputs of a sampling call, a row per running attempt; reused from call to call. */
 export interface StepBuffers {
   features: Float32Array;
   mask: Float32Array;
   /** The mask index each row of `mask` holds. */
   masks: Uint8Array;
-  tempered: Float64Array;
+  /** Each row's uniform number, at which the model draws the row's action. */
+  uniform: Float32Array;
 }
 
 export function stepBuffers(rows: number): StepBuffers {
@@ -19,32 +19,44 @@ export function stepBuffers(rows: number): StepBuffers {
     features: new Float32Array(rows * FEATURE_COUNT),
     mask: new Float32Array(rows * ACTION_COUNT),
     masks: new Uint8Array(rows).fill(NO_MASK),
-    tempered: new Float64Array(ACTION_COUNT),
+    uniform: new Float32Array(rows),
   };
 }
 
 /**
  * The attempts of one sampling call, stepping in lockstep: each step feeds every still-running
- * attempt to the model (in chunks), draws each one's action from its own seeded lane and then
- * drops the attempts that ended. Every attempt's answer depends only on its own seed.
+ * attempt to the model (in chunks) with a uniform number from its own seeded lane, at which the
+ * model draws its action. Every attempt's answer depends only on its own seed.
+ *
+ * The buffers hold one row per running attempt. Applying a chunk's actions writes the next step's
+ * row of each attempt that goes on right away, while its state is at hand, into the first rows not
+ * yet taken by the next step: those rows were fed to the model already, so no row is written twice
+ * per step and the attempts that ended drop out.
  */
 export class SamplingCall {
   private readonly batch: AttemptBatch;
   private readonly lanes: RngLanes;
   private readonly logprobs: Float64Array;
-  /** The first `running` entries are the running attempts; the first `drawn` of those have taken the current step. */
+  /** The attempt in each buffer row: the first `running` take the current step, the first `drawn` of those have. */
   private readonly active: Int32Array;
   private running: number;
   private drawn = 0;
+  /** Attempts that took the current step and go on: they hold the first rows, written for the next step. */
+  private kept = 0;
 
-  constructor(requests: readonly AttemptRequest[], private readonly temperature: number) {
+  /** `buffers` must have a row per request. */
+  constructor(requests: readonly AttemptRequest[], private readonly buffers: StepBuffers) {
     const n = requests.length;
     this.batch = new AttemptBatch(requests.map((r) => r.problem));
     this.lanes = new RngLanes(n);
-    for (let i = 0; i < n; i++) this.lanes.seed(i, requests[i].seed);
     this.logprobs = new Float64Array(n);
     this.active = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.active[i] = i;
+    // Separate loops: V8 optimizes each far better than one loop doing both.
+    for (let i = 0; i < n; i++) this.lanes.seed(i, requests[i].seed);
+    for (let i = 0; i < n; i++) {
+      this.active[i] = i;
+      this.writeRow(i, i);
+    }
     this.running = n;
   }
 
@@ -53,40 +65,38 @@ export class SamplingCall {
     return this.running - this.drawn;
   }
 
-  /** Writes the inputs of the next `rows` pending attempts into the first rows of `buffers`. */
-  write(rows: number, buffers: StepBuffers): void {
-    this.batch.writeInputs(this.active, this.drawn, rows, buffers.features, buffers.mask, buffers.masks);
+  /** The buffer row of the first pending attempt. */
+  get next(): number {
+    return this.drawn;
   }
 
-  /** Draws the actions of the rows `write` wrote from the model's probabilities `probs`, and advances those attempts. */
-  draw(rows: number, probs: Float32Array, buffers: StepBuffers): void {
-    const { masks, tempered } = buffers;
+  /**
+   * Applies the actions the model drew for the next `rows` pending attempts, with their
+   * probabilities, and writes the next step's row of each that goes on.
+   */
+  advance(rows: number, actions: Int32Array, probabilities: Float32Array): void {
+    const { active, batch, logprobs } = this;
+    let kept = this.kept;
     for (let r = 0; r < rows; r++) {
-      const i = this.active[this.drawn + r];
-      const allowed = ALLOWED_ACTIONS[masks[r]];
-      let action: number;
-      let probability: number;
-      if (this.temperature === 1) {
-        action = drawMasked(this.lanes, i, probs, r * ACTION_COUNT, allowed);
-        probability = probs[r * ACTION_COUNT + action];
-      } else {
-        const total = temper(probs, r * ACTION_COUNT, allowed, this.temperature, tempered);
-        action = drawMasked(this.lanes, i, tempered, 0, allowed);
-        probability = tempered[action] / total;
-      }
-      this.logprobs[i] += Math.log(probability);
-      this.batch.apply(i, action);
+      const i = active[this.drawn + r];
+      logprobs[i] += Math.log(probabilities[r]);
+      batch.apply(i, actions[r]);
+      if (batch.done[i]) continue;
+      active[kept] = i;
+      this.writeRow(i, kept++);
     }
+    this.kept = kept;
     this.drawn += rows;
-    if (this.drawn === this.running) this.endStep();
-  }
-
-  /** Drops the attempts that ended, keeping the others in order. */
-  private endStep(): void {
-    let kept = 0;
-    for (let r = 0; r < this.running; r++) if (!this.batch.done[this.active[r]]) this.active[kept++] = this.active[r];
+    if (this.drawn < this.running) return;
     this.running = kept;
     this.drawn = 0;
+    this.kept = 0;
+  }
+
+  private writeRow(attempt: number, row: number): void {
+    const { features, mask, masks, uniform } = this.buffers;
+    this.batch.writeRow(attempt, row, features, mask, masks);
+    uniform[row] = this.lanes.nextFloat32(attempt);
   }
 
   results(): SampledAttempt[] {
@@ -96,15 +106,4 @@ export class SamplingCall {
     }
     return attempts;
   }
-}
-
-/** Writes p^(1/T) of the allowed actions of one row of `probs` into `out` and returns their sum. */
-function temper(probs: Float32Array, start: number, allowed: Int32Array, temperature: number, out: Float64Array): number {
-  let total = 0;
-  for (let k = 0; k < allowed.length; k++) {
-    const a = allowed[k];
-    out[a] = probs[start + a] ** (1 / temperature);
-    total += out[a];
-  }
-  return total;
 }

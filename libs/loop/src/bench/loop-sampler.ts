@@ -11,10 +11,13 @@ import { EmbeddedEventLog } from '@xp/event-log';
 import { runLoop } from '../loop/run-loop';
 import { examplesFor } from '../policy/fine-tune';
 import { ACTION_COUNT, FEATURE_COUNT } from '../policy/layout';
-import { INPUT_FEATURES, INPUT_MASK } from '../policy/onnx-model';
 import { DEFAULT_HIDDEN, initialPolicy, policyToOnnx } from '../policy/policy';
 import { deriveSeed } from '../rng';
-import { createPolicySession, PolicySampler, type AttemptRequest, type SampledAttempt } from '../sampler';
+import { RngLanes } from '../rng-lanes';
+import {
+  createPolicySession, PolicySampler, SAMPLING_OUTPUTS, samplingFeeds, temperatureTensor, type AttemptRequest, type SampledAttempt,
+} from '../sampler';
+import { stepBuffers } from '../sampling-call';
 import { buildSuite, DEFAULT_SUITE } from '../tasks/suite';
 import type { Family } from '../tasks/problem';
 import { fixed, interleavedMedianMs, table } from './bench-util';
@@ -25,26 +28,25 @@ const MAX_BATCH = 4096;
 /**
  * The inputs of every model call the sampler made, rebuilt from its answers: at step t, one row per
  * attempt that took more than t steps, holding what that attempt saw at step t (the same features
- * and mask the trainer replays), in batches of at most MAX_BATCH rows.
+ * and mask the trainer replays, and the t-th uniform of its seed), in batches of at most MAX_BATCH rows.
  */
-function samplerInputs(requests: readonly AttemptRequest[], attempts: readonly SampledAttempt[]): Array<Record<string, Tensor>> {
+function samplerInputs(requests: readonly AttemptRequest[], attempts: readonly SampledAttempt[], temperature: Tensor) {
   const steps = attempts.map((a, i) => examplesFor({ problem: requests[i].problem, output: a.output, weight: 1 }));
+  const lanes = new RngLanes(requests.length);
+  requests.forEach((r, i) => lanes.seed(i, r.seed));
   const longest = Math.max(...steps.map((s) => s.length));
   const feeds: Array<Record<string, Tensor>> = [];
   for (let t = 0; t < longest; t++) {
-    const rows = steps.filter((s) => s.length > t).map((s) => s[t]);
-    for (let start = 0; start < rows.length; start += MAX_BATCH) {
-      const batch = rows.slice(start, start + MAX_BATCH);
-      const features = new Float32Array(batch.length * FEATURE_COUNT);
-      const mask = new Float32Array(batch.length * ACTION_COUNT);
-      batch.forEach((row, r) => {
-        features.set(row.features, r * FEATURE_COUNT);
-        mask.set(row.mask, r * ACTION_COUNT);
+    const running = steps.flatMap((s, i) => (s.length > t ? [i] : []));
+    for (let start = 0; start < running.length; start += MAX_BATCH) {
+      const batch = running.slice(start, start + MAX_BATCH);
+      const buffers = stepBuffers(batch.length);
+      batch.forEach((i, r) => {
+        buffers.features.set(steps[i][t].features, r * FEATURE_COUNT);
+        buffers.mask.set(steps[i][t].mask, r * ACTION_COUNT);
+        buffers.uniform[r] = lanes.nextFloat32(i);
       });
-      feeds.push({
-        [INPUT_FEATURES]: new Tensor('float32', features, [batch.length, FEATURE_COUNT]),
-        [INPUT_MASK]: new Tensor('float32', mask, [batch.length, ACTION_COUNT]),
-      });
+      feeds.push(samplingFeeds(buffers, 0, batch.length, temperature));
     }
   }
   return feeds;
@@ -55,13 +57,13 @@ async function samplerVersusRaw(family: Family | 'mixed', onnx: Uint8Array) {
   const requests: AttemptRequest[] = Array.from({ length: ATTEMPTS }, (_, i) => ({ problem: problems[i % problems.length], seed: deriveSeed(1, 'bench', i) }));
   const sampler = await PolicySampler.load(onnx, { maxBatch: MAX_BATCH });
   const attempts = await sampler.sample(requests);
-  const feeds = samplerInputs(requests, attempts);
-  // The baseline: the bare session.run over the same inputs, one call per step, same session options.
+  const feeds = samplerInputs(requests, attempts, temperatureTensor(1));
+  // The baseline: the bare session.run over the same inputs and outputs, one call per step, same session options.
   const session = await createPolicySession(onnx);
   const [samplerMs, rawMs] = await interleavedMedianMs([
     () => sampler.sample(requests),
     async () => {
-      for (const feed of feeds) await session.run(feed);
+      for (const feed of feeds) await session.run(feed, SAMPLING_OUTPUTS);
     },
   ]);
   await session.release();
@@ -86,7 +88,7 @@ async function iterationStages() {
 async function main() {
   console.log(
     `Sampler vs raw onnxruntime-node (${ATTEMPTS} attempts, batches up to ${MAX_BATCH} rows, 1 intra-op thread, median of 9 alternating runs;\n` +
-    'raw = the bare session.run on the same inputs in the same batches, one call per step)',
+    'raw = the bare session.run on the same inputs in the same batches, one call per step, reading the same outputs)',
   );
   const rows = [];
   // The default policy is tiny, so per-step bookkeeping weighs against inference; wider policies show the trend.

@@ -20,10 +20,3 @@ const ALLOWED: Array<(action: number) => boolean> = [
 /** The model input per mask: 0 where allowed, MASKED elsewhere. */
 export const MASK_ROWS: readonly Float32Array[] = ALLOWED.map((allowed) =>
   Float32Array.from({ length: ACTION_COUNT }, (_, a) => (allowed(a) ? 0 : MASKED)));
-
-/**
- * The allowed actions per mask, ascending. A masked action's logit sits 1e9 below the others, so
- * softmax gives it probability exactly 0: a draw over these is the same draw as over the whole row.
- */
-export const ALLOWED_ACTIONS: readonly Int32Array[] = ALLOWED.map((allowed) =>
-  Int32Array.from({ length: ACTION_COUNT }, (_, a) => a).filter(allowed));

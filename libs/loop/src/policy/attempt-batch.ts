@@ -68,37 +68,31 @@ export class AttemptBatch {
   }
 
   /**
-   * Writes the feature and mask rows of attempts[from, from + rows) into the first rows of the
-   * buffers. `masks[row]` is the mask index a buffer row holds (NO_MASK if unknown), and so also
-   * which family's features it holds: most steps keep a row's mask and family, so only what changes
-   * is written.
+   * Writes the feature and mask row of `attempt` into row `row` of the buffers. `masks[row]` is the
+   * mask index the buffer row holds (NO_MASK if unknown), and so also which family's features it
+   * holds: most steps keep a row's mask and family, so only what changes is written.
    */
-  writeInputs(
-    attempts: Int32Array, from: number, rows: number, features: Float32Array, mask: Float32Array, masks: Uint8Array,
-  ): void {
-    for (let row = 0; row < rows; row++) {
-      const i = attempts[from + row];
-      let kind = ARITHMETIC_MASK;
-      if (this.maze[i]) {
-        const geometry = this.lookups[i] as MazeGeometry;
-        const cell = this.state[i];
-        const moved = this.moveCount[i];
-        const offset = row * FEATURE_COUNT;
-        // A row that held a maze step has the head already; the maze block is this cell's.
-        if (masks[row] !== MAZE_FIRST_MASK && masks[row] !== MAZE_MASK) features.set(MAZE_ROW_HEAD, offset);
-        const blocks = geometry.cellBlocks;
-        const from = cell * MAZE_FEATURES;
-        const to = offset + MAZE_OFFSET;
-        for (let k = 0; k < MAZE_FEATURES; k++) features[to + k] = blocks[from + k];
-        mazeStepFeatures(geometry.open, cell * MOVES.length, this.visited, this.visitedAt[i], moved, features, offset);
-        kind = moved === 0 ? MAZE_FIRST_MASK : MAZE_MASK;
-      } else {
-        features.set((this.lookups[i] as ArithmeticLookups).features, row * FEATURE_COUNT);
-      }
-      if (masks[row] !== kind) {
-        mask.set(MASK_ROWS[kind], row * ACTION_COUNT);
-        masks[row] = kind;
-      }
+  writeRow(attempt: number, row: number, features: Float32Array, mask: Float32Array, masks: Uint8Array): void {
+    const offset = row * FEATURE_COUNT;
+    let kind = ARITHMETIC_MASK;
+    if (this.maze[attempt]) {
+      const geometry = this.lookups[attempt] as MazeGeometry;
+      const cell = this.state[attempt];
+      const moved = this.moveCount[attempt];
+      // A row that held a maze step has the head already; the maze block is this cell's.
+      if (masks[row] !== MAZE_FIRST_MASK && masks[row] !== MAZE_MASK) features.set(MAZE_ROW_HEAD, offset);
+      const blocks = geometry.cellBlocks;
+      const from = cell * MAZE_FEATURES;
+      const to = offset + MAZE_OFFSET;
+      for (let k = 0; k < MAZE_FEATURES; k++) features[to + k] = blocks[from + k];
+      mazeStepFeatures(geometry.open, cell * MOVES.length, this.visited, this.visitedAt[attempt], moved, features, offset);
+      kind = moved === 0 ? MAZE_FIRST_MASK : MAZE_MASK;
+    } else {
+      features.set((this.lookups[attempt] as ArithmeticLookups).features, offset);
+    }
+    if (masks[row] !== kind) {
+      mask.set(MASK_ROWS[kind], row * ACTION_COUNT);
+      masks[row] = kind;
     }
   }
 

@@ -17,14 +17,13 @@ export function examplesFor(attempt: KeptAttempt): TrainingExample[] {
   const actions = actionsForOutput(attempt.problem, attempt.output);
   if (!actions) return [];
   const replayed = new AttemptBatch([attempt.problem]);
-  const only = Int32Array.of(0);
   const examples: TrainingExample[] = [];
   for (const action of actions) {
     if (replayed.done[0]) break;
     const features = new Float32Array(FEATURE_COUNT);
     const mask = new Float32Array(ACTION_COUNT);
     // A fresh mask row each step: it holds no mask yet.
-    replayed.writeInputs(only, 0, 1, features, mask, Uint8Array.of(NO_MASK));
+    replayed.writeRow(0, 0, features, mask, Uint8Array.of(NO_MASK));
     examples.push({ features, mask, action, weight: attempt.weight });
     replayed.apply(0, action);
   }

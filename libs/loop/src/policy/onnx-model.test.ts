@@ -34,6 +34,8 @@ describe('ONNX checkpoint', () => {
     const result = await session.run({
       features: new Tensor('float32', features, [rows, FEATURE_COUNT]),
       action_mask: new Tensor('float32', mask, [rows, ACTION_COUNT]),
+      uniform: new Tensor('float32', new Float32Array(rows), [rows, 1]),
+      temperature: new Tensor('float32', Float32Array.of(1), [1]),
     });
     const probs = result.probs.data as Float32Array;
     for (let r = 0; r < rows; r++) {
@@ -45,6 +47,33 @@ describe('ONNX checkpoint', () => {
       for (let a = 0; a < ACTION_COUNT; a++) expect(probs[r * ACTION_COUNT + a]).toBeCloseTo(expected[a], 5);
     }
     expect(probs[ACTION_COUNT + 2]).toBe(0);
+    await session.release();
+  });
+
+  it('draws an allowed action at every uniform, by the inverse CDF', async () => {
+    const session = await InferenceSession.create(policyToOnnx(initialPolicy(3, 16)));
+    // One row per uniform, all with the same features and a mask allowing actions 2, 5 and 6 only.
+    const uniforms = [0, 0.25, 0.5, 0.75, 1 - 2 ** -24];
+    const rows = uniforms.length;
+    const features = new Float32Array(rows * FEATURE_COUNT).fill(0.5);
+    const mask = new Float32Array(rows * ACTION_COUNT).fill(MASKED);
+    for (let r = 0; r < rows; r++) for (const a of [2, 5, 6]) mask[r * ACTION_COUNT + a] = 0;
+    const result = await session.run({
+      features: new Tensor('float32', features, [rows, FEATURE_COUNT]),
+      action_mask: new Tensor('float32', mask, [rows, ACTION_COUNT]),
+      uniform: new Tensor('float32', Float32Array.from(uniforms), [rows, 1]),
+      temperature: new Tensor('float32', Float32Array.of(1), [1]),
+    });
+    const probs = result.probs.data as Float32Array;
+    const actions = Array.from(result.action.data as Int32Array);
+    const chosen = Array.from(result.action_probability.data as Float32Array);
+    const [p2, p5] = [probs[2], probs[5]];
+    const total = p2 + p5 + probs[6];
+    const expected = uniforms.map((u) => (u < p2 / total ? 2 : u < (p2 + p5) / total ? 5 : 6));
+    expect(actions).toEqual(expected);
+    expect(actions[0]).toBe(2);
+    expect(actions[rows - 1]).toBe(6);
+    actions.forEach((a, r) => expect(chosen[r]).toBe(probs[r * ACTION_COUNT + a]));
     await session.release();
   });
 });

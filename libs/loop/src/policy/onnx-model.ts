@@ -1,22 +1,41 @@
 import { UsageError } from '@xp/events';
-import { ModelProto, ONNX_FLOAT, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema';
+import {
+  ModelProto, ONNX_ATTRIBUTE_INT, ONNX_ATTRIBUTE_INTS, ONNX_FLOAT, ONNX_INT32, ONNX_IR_VERSION, ONNX_OPSET, ONNX_UINT8,
+} from './onnx-schema';
 import type { MlpWeights } from './mlp';
 
 /**
  * Encodes the policy MLP as an ONNX graph and back:
- *   probs = Softmax(Relu(features · w1 + b1) · w2 + b2 + action_mask)
- * Inputs `features` [batch, inputs] and `action_mask` [batch, outputs] (0 or a large negative
- * number per action); output `probs` [batch, outputs].
+ *   probs = Softmax((Relu(features · w1 + b1) · w2 + b2) / temperature + action_mask)
+ * and draws one action per row from `probs` by the inverse CDF at `uniform`: the first action whose
+ * cumulative probability, as a fraction of the row's total, exceeds it. Drawing in the graph leaves
+ * the caller one action and its probability to read per row instead of a whole probability row.
+ * Inputs `features` [batch, inputs], `action_mask` [batch, outputs] (0 or a large negative number
+ * per action), `uniform` [batch, 1] (in [0, 1)) and `temperature` [1]; outputs `probs`
+ * [batch, outputs], `action` [batch, 1] (int32) and `action_probability` [batch, 1].
  */
 export const INPUT_FEATURES = 'features';
 export const INPUT_MASK = 'action_mask';
+export const INPUT_UNIFORM = 'uniform';
+export const INPUT_TEMPERATURE = 'temperature';
 export const OUTPUT_PROBS = 'probs';
+export const OUTPUT_ACTION = 'action';
+export const OUTPUT_ACTION_PROBABILITY = 'action_probability';
 const PRODUCER = 'xp-loop';
 const LAYOUT_KEY = 'xp.policy.layout';
 
+type Attributes = Record<string, number | number[]>;
+
 export function encodeOnnx(weights: MlpWeights, layoutVersion: string): Uint8Array {
   const { inputs, hidden, outputs } = weights.shape;
-  const node = (opType: string, input: string[], output: string) => ({ opType, input, output: [output], name: output });
+  const node = (opType: string, input: string[], output: string, attributes: Attributes = {}) => ({
+    opType,
+    input,
+    output: [output],
+    name: output,
+    attribute: Object.entries(attributes).map(([name, value]) =>
+      (typeof value === 'number' ? { name, type: ONNX_ATTRIBUTE_INT, i: value } : { name, type: ONNX_ATTRIBUTE_INTS, ints: value })),
+  });
   const graph = {
     name: 'xp_policy',
     node: [
@@ -25,17 +44,39 @@ export function encodeOnnx(weights: MlpWeights, layoutVersion: string): Uint8Arr
       node('Relu', ['hidden_biased'], 'hidden'),
       node('MatMul', ['hidden', 'w2'], 'logits_linear'),
       node('Add', ['logits_linear', 'b2'], 'logits'),
-      node('Add', ['logits', INPUT_MASK], 'masked_logits'),
+      node('Div', ['logits', INPUT_TEMPERATURE], 'tempered_logits'),
+      node('Add', ['tempered_logits', INPUT_MASK], 'masked_logits'),
       node('Softmax', ['masked_logits'], OUTPUT_PROBS),
+      // Sums of non-negative terms in order never decrease, and x / x is exactly 1: the last allowed
+      // action always exceeds any uniform below 1, and an action of probability 0 never does first.
+      node('CumSum', [OUTPUT_PROBS, 'action_axis'], 'cumulative'),
+      node('ReduceMax', ['cumulative'], 'total', { axes: [1] }),
+      node('Div', ['cumulative', 'total'], 'cdf'),
+      node('Less', [INPUT_UNIFORM, 'cdf'], 'beyond'),
+      node('Cast', ['beyond'], 'beyond_byte', { to: ONNX_UINT8 }),
+      // ArgMax picks the first of equal maxima: the first action beyond the uniform.
+      node('ArgMax', ['beyond_byte'], 'drawn', { axis: 1 }),
+      node('Cast', ['drawn'], OUTPUT_ACTION, { to: ONNX_INT32 }),
+      node('GatherElements', [OUTPUT_PROBS, 'drawn'], OUTPUT_ACTION_PROBABILITY, { axis: 1 }),
     ],
     initializer: [
       tensor('w1', [inputs, hidden], weights.w1),
       tensor('b1', [hidden], weights.b1),
       tensor('w2', [hidden, outputs], weights.w2),
       tensor('b2', [outputs], weights.b2),
+      { name: 'action_axis', dims: [], dataType: ONNX_INT32, rawData: int32LittleEndian(1) },
     ],
-    input: [valueInfo(INPUT_FEATURES, inputs), valueInfo(INPUT_MASK, outputs)],
-    output: [valueInfo(OUTPUT_PROBS, outputs)],
+    input: [
+      valueInfo(INPUT_FEATURES, ['batch', inputs]),
+      valueInfo(INPUT_MASK, ['batch', outputs]),
+      valueInfo(INPUT_UNIFORM, ['batch', 1]),
+      valueInfo(INPUT_TEMPERATURE, [1]),
+    ],
+    output: [
+      valueInfo(OUTPUT_PROBS, ['batch', outputs]),
+      valueInfo(OUTPUT_ACTION, ['batch', 1], ONNX_INT32),
+      valueInfo(OUTPUT_ACTION_PROBABILITY, ['batch', 1]),
+    ],
   };
   const model = {
     irVersion: ONNX_IR_VERSION,
@@ -81,17 +122,21 @@ function tensor(name: string, dims: number[], data: Float32Array) {
   return { name, dims, dataType: ONNX_FLOAT, rawData: toLittleEndian(data) };
 }
 
-function valueInfo(name: string, width: number) {
-  return {
-    name,
-    type: { tensorType: { elemType: ONNX_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: width }] } } },
-  };
+function valueInfo(name: string, dims: Array<'batch' | number>, elemType = ONNX_FLOAT) {
+  const dim = dims.map((d) => (d === 'batch' ? { dimParam: d } : { dimValue: d }));
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
 // ONNX raw_data is little-endian whatever the host's byte order.
 function toLittleEndian(data: Float32Array): Buffer {
   const out = Buffer.alloc(data.length * 4);
   data.forEach((v, i) => out.writeFloatLE(v, i * 4));
+  return out;
+}
+
+function int32LittleEndian(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeInt32LE(value);
   return out;
 }
 

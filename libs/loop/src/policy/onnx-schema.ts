@@ -41,7 +41,16 @@ const root = Root.fromJSON({
             output: { rule: 'repeated', type: 'string', id: 2 },
             name: { type: 'string', id: 3 },
             opType: { type: 'string', id: 4 },
+            attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
             domain: { type: 'string', id: 7 },
+          },
+        },
+        AttributeProto: {
+          fields: {
+            name: { type: 'string', id: 1 },
+            i: { type: 'int64', id: 3 },
+            ints: { rule: 'repeated', type: 'int64', id: 8 },
+            type: { type: 'int32', id: 20 },
           },
         },
         TensorProto: {
@@ -79,8 +88,13 @@ const root = Root.fromJSON({
 
 export const ModelProto: Type = root.lookupType('onnx.ModelProto');
 
-/** TensorProto.DataType.FLOAT */
+/** TensorProto.DataType values. */
 export const ONNX_FLOAT = 1;
+export const ONNX_UINT8 = 2;
+export const ONNX_INT32 = 6;
+/** AttributeProto.AttributeType values. */
+export const ONNX_ATTRIBUTE_INT = 2;
+export const ONNX_ATTRIBUTE_INTS = 7;
 /** IR version 8 (ONNX 1.10+) with opset 13: Softmax over the last axis by default, supported by every current runtime. */
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 13;
