@@ -75,6 +75,16 @@ export function describeEventLogContract(name: string, target: ContractTarget): 
       expect(first.timestamp).toBeGreaterThan(0);
     });
 
+    it('appends several MiB in one call, in order, above a Kafka broker\'s 1 MiB batch limit', async () => {
+      const big = Array.from({ length: 3000 }, (_, i) => ({ key: 'run-big', value: Buffer.from(`${i}:`.padEnd(1024, 'x')) }));
+      const positions = await log.append(topic, big);
+      const partition = await log.partitionFor(topic, 'run-big');
+      expect(positions.every((p) => p.partition === partition)).toBe(true);
+      expect(positions.map((p) => p.offset)).toEqual(Array.from({ length: 3000 }, (_, i) => positions[0].offset + i));
+      const records = await log.read(topic, partition, positions[0].offset, 3000);
+      expect(records.map((r) => r.value.toString().split(':')[0])).toEqual(Array.from({ length: 3000 }, (_, i) => String(i)));
+    });
+
     it('reads a range from an offset and reports end offsets', async () => {
       await log.append(topic, messages('run-r', 20));
       const partition = await log.partitionFor(topic, 'run-r');

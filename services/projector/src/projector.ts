@@ -12,6 +12,8 @@ export interface ProjectorOptions {
   store: AnalyticsStore;
   /** Default `xp-projector`. */
   groupId?: string;
+  /** Where a group without commits starts: the oldest record (default) or records appended from now on. */
+  fromBeginning?: boolean;
   /** Most records per write (default 20000): ClickHouse prefers few large inserts. */
   maxBatchSize?: number;
   /** Partitions projected at once (default 2): one batch is decoded while another one's inserts run. */
@@ -53,6 +55,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
   return log.subscribe({
     topic,
     groupId,
+    fromBeginning: options.fromBeginning,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     maxWaitMs: options.maxWaitMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? DEFAULT_CONCURRENT_PARTITIONS,

@@ -23,7 +23,15 @@ export interface KafkaLogOptions {
   connectionTimeoutMs?: number;
   /** Partitions of topics this log creates itself (default 4). */
   defaultPartitions?: number;
+  /**
+   * Most message bytes (keys, values, headers) per produce request (default 768 KiB): a partition's
+   * share of a request is one record batch, which the broker refuses above `message.max.bytes`
+   * (1 MiB by default).
+   */
+  maxRequestBytes?: number;
 }
+
+const DEFAULT_MAX_REQUEST_BYTES = 768 * 1024;
 
 /**
  * The production event log on Apache Kafka (kafkajs): idempotent producer with acks=all, partitions
@@ -72,22 +80,31 @@ export class KafkaEventLog implements EventLog {
     });
   }
 
+  /**
+   * An append that fits one produce request is one record batch per partition, written all or
+   * nothing. A larger one is sent as consecutive requests, in order (one request in flight): durable
+   * and ordered, but a failure part way leaves the requests before it appended.
+   */
   async append(topic: string, messages: LogMessage[]): Promise<RecordPosition[]> {
     if (messages.length === 0) return [];
     const partitions = await this.partitionCount(topic);
-    const assigned = messages.map((m) => partitionForKey(m.key, partitions));
-    const metadata = await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m, i) => ({ key: m.key, value: m.value, headers: m.headers, partition: assigned[i] })),
-    });
-    // Kafka returns one base offset per partition; messages of a partition follow it in send order.
-    const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-    return assigned.map((partition) => {
-      const offset = next.get(partition)!;
-      next.set(partition, offset + 1);
-      return { partition, offset };
-    });
+    const positions: RecordPosition[] = [];
+    for (const request of splitByBytes(messages, this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+      const assigned = request.map((m) => partitionForKey(m.key, partitions));
+      const metadata = await this.producer.send({
+        topic,
+        acks: -1,
+        messages: request.map((m, i) => ({ key: m.key, value: m.value, headers: m.headers, partition: assigned[i] })),
+      });
+      // Kafka returns one base offset per partition; messages of a partition follow it in send order.
+      const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+      for (const partition of assigned) {
+        const offset = next.get(partition)!;
+        next.set(partition, offset + 1);
+        positions.push({ partition, offset });
+      }
+    }
+    return positions;
   }
 
   async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
@@ -181,4 +198,29 @@ function unreachable(brokers: string[], error: unknown): UnavailableError {
       'Start the local broker with `npm run kafka:start`, or set KAFKA_BROKERS to a reachable broker list.',
     { cause: error },
   );
+}
+
+/** Consecutive runs of messages of at most `maxBytes` each (a larger single message goes alone, for the broker to judge). */
+export function splitByBytes(messages: LogMessage[], maxBytes: number): LogMessage[][] {
+  const requests: LogMessage[][] = [];
+  let current: LogMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = messageBytes(message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+function messageBytes(message: LogMessage): number {
+  let bytes = Buffer.byteLength(message.key) + message.value.length;
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
 }

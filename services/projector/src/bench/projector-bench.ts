@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { encodeRows, migrate, openAnalyticsStore, projectEvents, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
-import { EmbeddedEventLog, encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
+import { encodeColumns, migrate, openAnalyticsStore, projectEvents, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
+import { EmbeddedEventLog, encodeEvent, KafkaEventLog, TOPICS, type EventLog } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
-import { PROJECTOR_GROUP, startProjector } from '../projector';
+import { DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP, startProjector } from '../projector';
 import { percentile, perSecond, printTable } from './bench-report';
 import { mixedEvents } from './mixed-events';
 
@@ -14,11 +14,14 @@ import { mixedEvents } from './mixed-events';
 const XP_BIN = resolve(__dirname, '../../../cli/bin/xp.js');
 
 /**
- * End-to-end projection benchmark on the embedded stack (embedded log + chDB):
- *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 20000] [--lag-seconds 15]
- * 1. `xp ingest FILE` in its own process feeding the projector running here, until every row is visible;
- * 2. the projector alone over the full log (full batches), into a second database;
- * 3. in the same process and engine, raw inserts of the same rows, pre-encoded, same batch size;
+ * End-to-end projection benchmark into chDB:
+ *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 50000] [--lag-seconds 15]
+ * 1. `xp ingest FILE` in its own process feeding the projector running here, until every row is visible,
+ *    on the embedded log, then on Kafka when a broker answers at KAFKA_BROKERS (default 127.0.0.1:9092,
+ *    `npm run kafka:start`);
+ * 2. the projector alone over the full embedded log (full batches), into a second database;
+ * 3. in the same process and engine, raw inserts of the same rows, pre-encoded in the projector's
+ *    format, same batch size;
  * 4. projection lag (append -> visible) while events arrive at half the end-to-end rate.
  */
 async function main(): Promise<void> {
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
     };
     const logDir = join(dir, 'log-e2e');
     const e2e = await measureEndToEnd(logDir, await open('xp'), file, lines.length, args.batch);
+    const kafka = await measureEndToEndOnKafka(await open('xp_kafka'), file, lines.length, args.batch);
     const alone = await measureProjectorAlone(logDir, await open('xp_alone'), lines.length, args.batch);
     const raw = await measureRawInserts(await open('xp_raw'), lines, args.batch);
     const lagRate = Math.round(e2e.eventsPerSecond / 2);
@@ -46,6 +50,9 @@ async function main(): Promise<void> {
       ['rows written per event', (raw.rows / args.events).toFixed(2)],
       ['baseline: raw inserts of the same rows', `${perSecond(args.events, raw.insertMs)} (${perSecond(raw.rows, raw.insertMs)} rows)`],
       ['ratio end to end / raw inserts', (raw.insertMs / e2e.totalMs).toFixed(2)],
+      ['Kafka: `xp ingest --bus kafka` (own process), while projecting', kafka ? perSecond(args.events, kafka.ingestMs) : kafkaSkipped],
+      ['Kafka: end to end `xp ingest` -> rows visible', kafka ? perSecond(args.events, kafka.totalMs) : kafkaSkipped],
+      ['Kafka: ratio end to end / raw inserts', kafka ? (raw.insertMs / kafka.totalMs).toFixed(2) : kafkaSkipped],
       ['ratio projector alone / raw inserts', (raw.insertMs / alone.ms).toFixed(2)],
       [`lag p50 at ${lagRate.toLocaleString('en-US')} events/s (half of end to end)`, `${lag.p50} ms`],
       [`lag p99 at ${lagRate.toLocaleString('en-US')} events/s`, `${lag.p99} ms`],
@@ -83,6 +90,49 @@ async function measureEndToEnd(logDir: string, store: AnalyticsStore, file: stri
   return { ingestMs, totalMs, eventsPerSecond: (count / totalMs) * 1000 };
 }
 
+const kafkaSkipped = 'skipped: no broker (npm run kafka:start)';
+
+/**
+ * The same on Kafka: a fresh consumer group that starts at the end of `xp.events` (the topic outlives
+ * runs), so only this run's events count.
+ */
+async function measureEndToEndOnKafka(store: AnalyticsStore, file: string, count: number, batch: number) {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  let log: KafkaEventLog;
+  try {
+    log = await KafkaEventLog.connect({ brokers, connectionTimeoutMs: 2000 });
+    await log.ensureTopics([{ name: TOPICS.events, partitions: 4 }]);
+  } catch {
+    await store.close();
+    return undefined;
+  }
+  const groupId = `bench-projector-${Date.now()}`;
+  const start = await log.endOffsets(TOPICS.events);
+  const subscription = await startProjector({ log, store, groupId, fromBeginning: false, maxBatchSize: batch });
+  const started = performance.now();
+  const ingest = spawn(process.execPath, [XP_BIN, 'ingest', file, '--bus', 'kafka', '--brokers', brokers.join(',')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const [code] = (await once(ingest, 'exit')) as [number];
+  if (code !== 0) throw new Error(`xp ingest --bus kafka exited with ${code}`);
+  const ingestMs = performance.now() - started;
+  // Partitions this run did not append to keep no commit of the group: only the others are awaited.
+  const targets = await log.endOffsets(TOPICS.events);
+  for (;;) {
+    const committed = await log.committedOffsets(groupId, TOPICS.events);
+    if (targets.every((end, p) => end === start[p] || committed[p] >= end)) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const totalMs = performance.now() - started;
+  await subscription.stop();
+  await log.close();
+  await expectVisible(store, count);
+  await store.close();
+  return { ingestMs, totalMs };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 async function measureProjectorAlone(logDir: string, store: AnalyticsStore, count: number, batch: number) {
   const log = EmbeddedEventLog.open({ dir: logDir });
   const groupId = 'bench-projector-alone';
@@ -111,7 +161,7 @@ async function measureRawInserts(store: AnalyticsStore, lines: string[], batch: 
     const projection = projectEvents(events, { sample: () => undefined, benchmarkOf: () => undefined });
     const bodies = PROJECTION_TABLES.filter((table) => projection.rows[table].length > 0).map((table) => {
       rows += projection.rows[table].length;
-      return { table, format: 'JSONCompactEachRow' as const, columns: TABLE_COLUMNS[table], body: encodeRows(projection.rows[table]) };
+      return { table, format: 'JSONCompactColumns' as const, columns: TABLE_COLUMNS[table], body: encodeColumns(projection.rows[table], TABLE_COLUMNS[table].length) };
     });
     const started = performance.now();
     await Promise.all(bodies.map((insert) => store.insertEncoded(insert)));
@@ -158,8 +208,7 @@ async function measureLag(logDir: string, store: AnalyticsStore, rate: number, s
 
 async function waitUntilProjected(log: EventLog, groupId: string, expected: number): Promise<void> {
   for (;;) {
-    const committed = (await log.committedOffsets(groupId, TOPICS.events)).reduce((a, b) => a + b, 0);
-    if (committed >= expected) return;
+    if (sum(await log.committedOffsets(groupId, TOPICS.events)) >= expected) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -169,7 +218,7 @@ function parseArgs(argv: string[]): { events: number; batch: number; lagSeconds:
     const i = argv.indexOf(flag);
     return i >= 0 ? Number(argv[i + 1]) : fallback;
   };
-  return { events: value('--events', 1_000_000), batch: value('--batch', 20_000), lagSeconds: value('--lag-seconds', 15) };
+  return { events: value('--events', 1_000_000), batch: value('--batch', DEFAULT_MAX_BATCH_SIZE), lagSeconds: value('--lag-seconds', 15) };
 }
 
 main().catch((err) => {
