@@ -7,9 +7,12 @@ export interface LineageNodeOut {
   kind: string;
   runId: string | null;
   distance: number;
-  /** Parents this node has beyond those the walk links to it; null when its parents were not looked up. */
+  /**
+   * Edges to parents this node has beyond those the walk returns; null when its parents were not
+   * looked up. Counted from stored edges: one stated twice counts twice until ClickHouse merges the copies.
+   */
   omittedParents: number | null;
-  /** Children this node has beyond those the walk links to it; null when its children were not looked up. */
+  /** Edges to children beyond those the walk returns, counted likewise; null when its children were not looked up. */
   omittedChildren: number | null;
 }
 
@@ -46,17 +49,19 @@ type Side = 'up' | 'down';
 type Link = [id: string, kind: string, relation: string, runId: string];
 /**
  * One frontier node's neighbours on one side: the node's kind as its edges state it ('' when none
- * does), how many distinct neighbours it has, and the first ones in id order.
+ * does), how many edges it has, and the first ones in neighbour id order.
  */
-type HopRow = [side: Side, nodeId: string, nodeKind: string, total: string, links: Link[]];
+type HopRow = [side: Side, nodeId: string, nodeKind: string, total: number, links: Link[]];
+/** A hop's result row: a node's edge count (link id empty) or one of its first edges. */
+type FlatRow = [side: Side, nodeId: string, total: string, linkId: string, linkKind: string, nodeKind: string, relation: string, runId: string];
 
 /**
  * Breadth-first walk of the lineage graph, one ClickHouse round trip per hop whatever the frontier's
  * size (parents read by child from lineage_edges_by_child, children by parent from lineage_edges,
  * both sides in one UNION ALL), so a walk of depth d costs at most d queries.
  *
- * Each hop reads, per frontier node, the number of its distinct neighbours and the first `fanOut` of
- * them in id order; a node reports how many neighbours the walk left out, so a caller can show
+ * Each hop reads, per frontier node, the number of its edges and the first `fanOut` of them in
+ * neighbour id order; a node reports how many edges the walk left out, so a caller can show
  * "and 49,990 more" instead of receiving them. Nodes join the walk in a fixed order until the node
  * limit is reached: within a hop upstream before downstream (a node's provenance is a handful of
  * nodes, what was derived from it may be thousands), then by rank among a node's neighbours, then by
@@ -70,7 +75,7 @@ export class LineageRepository {
   async walk(team: string, rootId: string, direction: WalkDirection, depth: number, limits: WalkLimits): Promise<LineageWalk> {
     const nodes = new Map<string, LineageNodeOut>([[rootId, { id: rootId, kind: 'unknown', runId: null, distance: 0, omittedParents: null, omittedChildren: null }]]);
     const edges = new Map<string, LineageEdgeOut>();
-    /** Distinct neighbours of each expanded node, per side: the totals the omitted counts are taken from. */
+    /** Edges of each expanded node, per side: the totals the omitted counts are taken from. */
     const totals = { up: new Map<string, number>(), down: new Map<string, number>() };
     const frontier: Record<Side, string[]> = { up: direction === 'DOWN' ? [] : [rootId], down: direction === 'UP' ? [] : [rootId] };
     let truncated = false;
@@ -90,7 +95,7 @@ export class LineageRepository {
         // A frontier node without a row has no neighbours on this side.
         for (const nodeId of frontier[side]) totals[side].set(nodeId, 0);
         for (const [, nodeId, nodeKind, total, links] of sideRows) {
-          totals[side].set(nodeId, Number(total));
+          totals[side].set(nodeId, total);
           // The start node's kind and run are only known from the edges it sits on.
           const node = nodes.get(nodeId)!;
           if (node.kind === 'unknown' && nodeKind !== '') node.kind = nodeKind;
@@ -125,53 +130,71 @@ export class LineageRepository {
     return { nodes: [...nodes.values()], edges: between, truncated };
   }
 
-  /** Fills each expanded node's omitted counts; true when any node has a neighbour left out. */
+  /** Fills each expanded node's omitted counts; true when any node has an edge left out. */
   private countOmitted(nodes: Map<string, LineageNodeOut>, edges: LineageEdgeOut[], totals: Record<Side, Map<string, number>>): boolean {
-    const linked = { up: new Map<string, Set<string>>(), down: new Map<string, Set<string>>() };
-    const link = (side: Side, from: string, to: string) => {
-      if (!totals[side].has(from)) return;
-      const set = linked[side].get(from) ?? new Set<string>();
-      set.add(to);
-      linked[side].set(from, set);
-    };
+    const shown = { up: new Map<string, number>(), down: new Map<string, number>() };
     for (const e of edges) {
-      link('down', e.parentId, e.childId);
-      link('up', e.childId, e.parentId);
+      shown.down.set(e.parentId, (shown.down.get(e.parentId) ?? 0) + 1);
+      shown.up.set(e.childId, (shown.up.get(e.childId) ?? 0) + 1);
     }
     let omitted = false;
     for (const node of nodes.values()) {
       const parents = totals.up.get(node.id);
       const children = totals.down.get(node.id);
-      if (parents !== undefined) node.omittedParents = Math.max(0, parents - (linked.up.get(node.id)?.size ?? 0));
-      if (children !== undefined) node.omittedChildren = Math.max(0, children - (linked.down.get(node.id)?.size ?? 0));
+      if (parents !== undefined) node.omittedParents = Math.max(0, parents - (shown.up.get(node.id) ?? 0));
+      if (children !== undefined) node.omittedChildren = Math.max(0, children - (shown.down.get(node.id) ?? 0));
       if ((node.omittedParents ?? 0) > 0 || (node.omittedChildren ?? 0) > 0) omitted = true;
     }
     return omitted;
   }
 
+  /**
+   * One hop in one statement: per frontier node and side, how many edges it has (read from the
+   * sort key alone) and its first `fanOut` edges (read in sort-key order). An aggregate collecting
+   * the first edges would sort every edge of a checkpoint's 50,000 samples instead.
+   */
   private async hop(team: string, up: string[], down: string[], fanOut: number): Promise<HopRow[]> {
     const parts: string[] = [];
-    // The aggregate's parameter must be a literal; fanOut is an integer computed above, never caller text.
-    const first = (id: string, kind: string) => `groupArraySorted(${Math.trunc(fanOut)})((${id}, toString(${kind}), relation, run_id))`;
-    const own = (kind: string) => `anyIf(toString(${kind}), ${kind} != 'unknown')`;
-    if (up.length > 0) {
-      parts.push(`SELECT 'up' AS side, child_id AS node_id, ${own('child_kind')} AS node_kind, uniqExact(parent_id) AS total,
-                         ${first('parent_id', 'parent_kind')} AS links
-                  FROM lineage_edges_by_child WHERE team = {team:String} AND child_id IN {up:Array(String)} GROUP BY child_id`);
-    }
-    if (down.length > 0) {
-      parts.push(`SELECT 'down' AS side, parent_id AS node_id, ${own('parent_kind')} AS node_kind, uniqExact(child_id) AS total,
-                         ${first('child_id', 'child_kind')} AS links
-                  FROM lineage_edges WHERE team = {team:String} AND parent_id IN {down:Array(String)} GROUP BY parent_id`);
+    const sides = [
+      { side: 'up', ids: up, param: 'up', table: 'lineage_edges_by_child', node: 'child', other: 'parent' },
+      { side: 'down', ids: down, param: 'down', table: 'lineage_edges', node: 'parent', other: 'child' },
+    ] as const;
+    for (const { side, ids, param, table, node, other } of sides) {
+      if (ids.length === 0) continue;
+      const where = `FROM ${table} WHERE team = {team:String} AND ${node}_id IN {${param}:Array(String)}`;
+      parts.push(
+        `SELECT '${side}' AS side, ${node}_id AS node_id, count() AS total, '' AS link_id, '' AS link_kind, '' AS node_kind, '' AS relation, '' AS run_id
+         ${where} GROUP BY ${node}_id`,
+        `SELECT '${side}', ${node}_id, 0, ${other}_id, toString(${other}_kind), toString(${node}_kind), toString(relation), run_id
+         ${where} ORDER BY ${node}_id, ${other}_id LIMIT {fanOut:UInt32} BY ${node}_id`,
+      );
     }
     const result = await this.store.client.query({
-      query: `${parts.join(' UNION ALL ')} ORDER BY side DESC, node_id`,
-      query_params: { team, up, down },
+      query: parts.map((part) => `(${part})`).join(' UNION ALL '),
+      query_params: { team, up, down, fanOut },
       format: 'JSONCompactEachRow',
     });
     // One row per line, each a JSON array on one line: parsed as one array, thousands of rows cost
     // one JSON.parse instead of one per row.
     const text = (await result.text()).trimEnd();
-    return text === '' ? [] : (JSON.parse(`[${text.replaceAll('\n', ',')}]`) as HopRow[]);
+    const flat = text === '' ? [] : (JSON.parse(`[${text.replaceAll('\n', ',')}]`) as FlatRow[]);
+    const rows = new Map<string, HopRow>();
+    const rowOf = (side: Side, nodeId: string) => {
+      const key = `${side}\u0000${nodeId}`;
+      let row = rows.get(key);
+      if (!row) rows.set(key, (row = [side, nodeId, '', 0, []]));
+      return row;
+    };
+    for (const [side, nodeId, total, linkId, linkKind, nodeKind, relation, runId] of flat) {
+      const row = rowOf(side, nodeId);
+      if (linkId === '') {
+        row[3] = Number(total);
+        continue;
+      }
+      if (row[2] === '' && nodeKind !== 'unknown') row[2] = nodeKind;
+      row[4].push([linkId, linkKind, relation, runId]);
+    }
+    // Links arrive in sort-key order per node; nodes are taken in id order so the walk is the same every time.
+    return [...rows.values()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   }
 }
