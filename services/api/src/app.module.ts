@@ -13,7 +13,7 @@ import { ProgressResolver } from './progress/progress.resolver';
 import { RunsRepository } from './runs/runs.repository';
 import { RunFieldsResolver, RunsQueryResolver } from './runs/runs.resolver';
 import { SamplesRepository } from './samples/samples.repository';
-import { SampleFieldsResolver, SamplesQueryResolver } from './samples/samples.resolver';
+import { SamplesQueryResolver } from './samples/samples.resolver';
 
 @Module({})
 export class ApiModule {
@@ -35,7 +35,6 @@ export class ApiModule {
         RunsQueryResolver,
         RunFieldsResolver,
         SamplesQueryResolver,
-        SampleFieldsResolver,
         LineageResolver,
         LeaderboardResolver,
         LoopMutationsResolver,

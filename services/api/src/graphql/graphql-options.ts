@@ -6,7 +6,6 @@ import type { ApiDependencies } from '../api-dependencies';
 import { authenticate, UnauthenticatedError } from '../auth/caller';
 import type { LineageRepository } from '../lineage/lineage.repository';
 import type { RunsRepository } from '../runs/runs.repository';
-import type { SamplesRepository } from '../samples/samples.repository';
 import { toGraphQLError, unauthenticated } from './errors';
 import { queryLimitsRule } from './query-limits';
 import { createLoaders, type RequestContext } from './request-context';
@@ -17,7 +16,6 @@ export const SCHEMA_PATH = join(__dirname, '../../../../schemas/graphql/schema.g
 
 export interface Repositories {
   runs: RunsRepository;
-  samples: SamplesRepository;
   lineage: LineageRepository;
 }
 
@@ -25,7 +23,7 @@ export function graphqlOptions(deps: ApiDependencies, repositories: Repositories
   const contextFor = (authorization: unknown): RequestContext => {
     try {
       const caller = authenticate(deps.keys, authorization);
-      return { caller, loaders: createLoaders(caller.team, repositories.runs, repositories.samples) };
+      return { caller, loaders: createLoaders(caller.team, repositories.runs) };
     } catch (error) {
       if (error instanceof UnauthenticatedError) throw unauthenticated(error.message);
       throw error;

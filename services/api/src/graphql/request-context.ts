@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Caller } from '../auth/caller';
 import type { IterationRow, RunsRepository } from '../runs/runs.repository';
-import type { SampleJudgement, SamplesRepository } from '../samples/samples.repository';
 
 /** Per-request state: the caller and the request's batching loaders (one ClickHouse query per field, not per parent). */
 export interface RequestContext {
@@ -11,18 +10,13 @@ export interface RequestContext {
 
 export interface Loaders {
   iterationsByRun: DataLoader<string, IterationRow[]>;
-  judgementBySample: DataLoader<string, SampleJudgement | undefined>;
 }
 
-export function createLoaders(team: string, runs: RunsRepository, samples: SamplesRepository): Loaders {
+export function createLoaders(team: string, runs: RunsRepository): Loaders {
   return {
     iterationsByRun: new DataLoader(async (runIds) => {
       const rows = await runs.iterations(team, runIds);
       return runIds.map((id) => rows.filter((r) => r.run_id === id));
-    }),
-    judgementBySample: new DataLoader(async (sampleIds) => {
-      const found = new Map((await samples.judgements(team, sampleIds)).map((j) => [j.sample_id, j]));
-      return sampleIds.map((id) => found.get(id));
     }),
   };
 }

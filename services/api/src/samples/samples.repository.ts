@@ -95,19 +95,19 @@ export class SamplesRepository {
     return undefined;
   }
 
-  /** Latest verdict and reward of each sample, for a whole page in one query. */
-  judgements(team: string, sampleIds: readonly string[]): Promise<SampleJudgement[]> {
+  /** Latest verdict and reward of each sample of a run's page, in one query (the run narrows the sort-key range read). */
+  judgements(team: string, runId: string, sampleIds: readonly string[]): Promise<SampleJudgement[]> {
     return queryRows(
       this.store,
       `SELECT coalesce(v.sample_id, r.sample_id) AS sample_id, v.verdict AS verdict, v.verifier_id AS verifier_id, v.verifier_version AS verifier_version, r.reward AS reward
        FROM (SELECT sample_id, argMax(toString(verdict), occurred_at) AS verdict, argMax(verifier_id, occurred_at) AS verifier_id,
                     argMax(verifier_version, occurred_at) AS verifier_version
-             FROM verifications WHERE team = {team:String} AND sample_id IN {ids:Array(String)} GROUP BY sample_id) AS v
+             FROM verifications WHERE team = {team:String} AND run_id = {runId:String} AND sample_id IN {ids:Array(String)} GROUP BY sample_id) AS v
        FULL OUTER JOIN (SELECT sample_id, argMax(value, occurred_at) AS reward FROM rewards
-             WHERE team = {team:String} AND sample_id IN {ids:Array(String)} GROUP BY sample_id) AS r
+             WHERE team = {team:String} AND run_id = {runId:String} AND sample_id IN {ids:Array(String)} GROUP BY sample_id) AS r
        ON r.sample_id = v.sample_id
        SETTINGS join_use_nulls = 1`,
-      { team, ids: sampleIds },
+      { team, runId, ids: sampleIds },
     );
   }
 }

@@ -1,9 +1,11 @@
-import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Info, Query, Resolver } from '@nestjs/graphql';
 import { Inject } from '@nestjs/common';
 import type { RequestContext } from '../graphql/request-context';
 import { pageLimit } from '../runs/runs.resolver';
 import { badInput } from '../graphql/errors';
-import { SamplesRepository, type SampleRow } from './samples.repository';
+import type { GraphQLResolveInfo } from 'graphql';
+import { requestedFields } from '../graphql/requested-fields';
+import { SamplesRepository, type SampleJudgement, type SampleRow } from './samples.repository';
 
 interface SampleFilterInput {
   verdict?: string;
@@ -33,6 +35,7 @@ export class SamplesQueryResolver {
     @Args('filter') filter: SampleFilterInput | undefined,
     @Args('first') first: number,
     @Args('after') after: string | undefined,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const limit = pageLimit(first);
     const cleaned = {
@@ -44,14 +47,20 @@ export class SamplesQueryResolver {
     // One row more than asked tells whether another page exists.
     const rows = await this.samples.page(ctx.caller.team, runId, cleaned, after ? decodeCursor(after) : undefined, limit + 1);
     const page = rows.slice(0, limit);
+    // Verdict and reward live in other tables: read for the whole page at once, and only when asked for.
+    const fields = requestedFields(info);
+    const judged = JUDGEMENT_FIELDS.some((f) => fields.has(f)) && page.length > 0;
+    const judgements = judged ? new Map((await this.samples.judgements(ctx.caller.team, runId, page.map((r) => r.sample_id))).map((j) => [j.sample_id, j])) : undefined;
     return {
-      edges: page.map((row) => ({ cursor: encodeCursor(row.sample_id), node: toSample(row) })),
+      edges: page.map((row) => ({ cursor: encodeCursor(row.sample_id), node: toSample(row, judgements?.get(row.sample_id)) })),
       pageInfo: { hasNextPage: rows.length > limit, endCursor: page.length > 0 ? encodeCursor(page[page.length - 1].sample_id) : null },
     };
   }
 }
 
-function toSample(row: SampleRow) {
+const JUDGEMENT_FIELDS = ['verdict', 'verifierId', 'verifierVersion', 'reward'];
+
+function toSample(row: SampleRow, judgement: SampleJudgement | undefined) {
   return {
     id: row.sample_id,
     runId: row.run_id,
@@ -64,30 +73,9 @@ function toSample(row: SampleRow) {
     tokens: Number(row.tokens),
     logprob: Number(row.logprob),
     occurredAt: row.occurred_at,
+    verdict: judgement?.verdict?.toUpperCase() ?? null,
+    verifierId: judgement?.verifier_id ?? null,
+    verifierVersion: judgement?.verifier_version ?? null,
+    reward: judgement?.reward === null || judgement?.reward === undefined ? null : Number(judgement.reward),
   };
-}
-
-/** Verdict and reward come from other tables; a page's samples are judged in one batched query. */
-@Resolver('Sample')
-export class SampleFieldsResolver {
-  @ResolveField('verdict')
-  async verdict(@Parent() sample: { id: string }, @Context() ctx: RequestContext) {
-    return (await ctx.loaders.judgementBySample.load(sample.id))?.verdict?.toUpperCase() ?? null;
-  }
-
-  @ResolveField('verifierId')
-  async verifierId(@Parent() sample: { id: string }, @Context() ctx: RequestContext) {
-    return (await ctx.loaders.judgementBySample.load(sample.id))?.verifier_id ?? null;
-  }
-
-  @ResolveField('verifierVersion')
-  async verifierVersion(@Parent() sample: { id: string }, @Context() ctx: RequestContext) {
-    return (await ctx.loaders.judgementBySample.load(sample.id))?.verifier_version ?? null;
-  }
-
-  @ResolveField('reward')
-  async reward(@Parent() sample: { id: string }, @Context() ctx: RequestContext) {
-    const reward = (await ctx.loaders.judgementBySample.load(sample.id))?.reward;
-    return reward === null || reward === undefined ? null : Number(reward);
-  }
 }
