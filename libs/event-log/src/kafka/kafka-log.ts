@@ -24,14 +24,14 @@ export interface KafkaLogOptions {
   /** Partitions of topics this log creates itself (default 4). */
   defaultPartitions?: number;
   /**
-   * Most message bytes (keys, values, headers) per produce request (default 768 KiB): a partition's
-   * share of a request is one record batch, which the broker refuses above `message.max.bytes`
-   * (1 MiB by default).
+   * Most message bytes (keys, values, headers) of one partition per produce request (default
+   * 768 KiB): a partition's share of a request is one record batch, which the broker refuses above
+   * `message.max.bytes` (1 MiB by default).
    */
-  maxRequestBytes?: number;
+  maxBatchBytes?: number;
 }
 
-const DEFAULT_MAX_REQUEST_BYTES = 768 * 1024;
+const DEFAULT_MAX_BATCH_BYTES = 768 * 1024;
 
 /**
  * The production event log on Apache Kafka (kafkajs): idempotent producer with acks=all, partitions
@@ -88,20 +88,20 @@ export class KafkaEventLog implements EventLog {
   async append(topic: string, messages: LogMessage[]): Promise<RecordPosition[]> {
     if (messages.length === 0) return [];
     const partitions = await this.partitionCount(topic);
+    const assigned = messages.map((m) => partitionForKey(m.key, partitions));
     const positions: RecordPosition[] = [];
-    for (const request of splitByBytes(messages, this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
-      const assigned = request.map((m) => partitionForKey(m.key, partitions));
+    for (const request of splitByBatchBytes(messages, assigned, this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) {
       const metadata = await this.producer.send({
         topic,
         acks: -1,
-        messages: request.map((m, i) => ({ key: m.key, value: m.value, headers: m.headers, partition: assigned[i] })),
+        messages: request.map((i) => ({ key: messages[i].key, value: messages[i].value, headers: messages[i].headers, partition: assigned[i] })),
       });
       // Kafka returns one base offset per partition; messages of a partition follow it in send order.
       const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-      for (const partition of assigned) {
-        const offset = next.get(partition)!;
-        next.set(partition, offset + 1);
-        positions.push({ partition, offset });
+      for (const i of request) {
+        const offset = next.get(assigned[i])!;
+        next.set(assigned[i], offset + 1);
+        positions.push({ partition: assigned[i], offset });
       }
     }
     return positions;
@@ -200,21 +200,25 @@ function unreachable(brokers: string[], error: unknown): UnavailableError {
   );
 }
 
-/** Consecutive runs of messages of at most `maxBytes` each (a larger single message goes alone, for the broker to judge). */
-export function splitByBytes(messages: LogMessage[], maxBytes: number): LogMessage[][] {
-  const requests: LogMessage[][] = [];
-  let current: LogMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
+/**
+ * Cuts an append into consecutive produce requests (as message indexes) so that no partition gets
+ * more than `maxBytes` in one request; a single larger message goes alone, for the broker to judge.
+ */
+export function splitByBatchBytes(messages: LogMessage[], partitions: number[], maxBytes: number): number[][] {
+  const requests: number[][] = [];
+  let current: number[] = [];
+  let bytes = new Map<number, number>();
+  messages.forEach((message, i) => {
     const size = messageBytes(message);
-    if (current.length > 0 && bytes + size > maxBytes) {
+    const used = bytes.get(partitions[i]) ?? 0;
+    if (used > 0 && used + size > maxBytes) {
       requests.push(current);
       current = [];
-      bytes = 0;
+      bytes = new Map();
     }
-    current.push(message);
-    bytes += size;
-  }
+    current.push(i);
+    bytes.set(partitions[i], (bytes.get(partitions[i]) ?? 0) + size);
+  });
   if (current.length > 0) requests.push(current);
   return requests;
 }

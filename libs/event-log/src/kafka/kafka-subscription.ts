@@ -6,6 +6,9 @@ import { toRecord } from './kafka-records';
 
 const JOIN_TIMEOUT_MS = 60_000;
 const COMMIT_INTERVAL_MS = 500;
+/** Fetch room per partition for a full batch of records of up to this size (kafkajs's 1 MiB default caps a batch at ~2,500 events). */
+const FETCH_BYTES_PER_RECORD = 1024;
+const MAX_FETCH_BYTES_PER_PARTITION = 32 * 1024 * 1024;
 
 /**
  * A Kafka consumer-group member: each chunk of a fetched batch is handed to the handler, and its offset
@@ -22,13 +25,16 @@ export class KafkaSubscription implements Subscription {
     options: SubscribeOptions,
     append: (topic: string, messages: LogMessage[]) => Promise<unknown>,
   ): Promise<KafkaSubscription> {
+    const maxBatch = options.maxBatchSize ?? 5000;
+    const maxBytesPerPartition = Math.min(MAX_FETCH_BYTES_PER_PARTITION, Math.max(1024 * 1024, maxBatch * FETCH_BYTES_PER_RECORD));
     const consumer = kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: options.maxWaitMs ?? 50,
+      maxBytesPerPartition,
+      maxBytes: maxBytesPerPartition * 4,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
     });
     const subscription = new KafkaSubscription(consumer);
-    const maxBatch = options.maxBatchSize ?? 5000;
     if (options.fromBeginning === false) await pinStartToEnd(admin, options.groupId, options.topic);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();

@@ -1,21 +1,24 @@
-import { splitByBytes } from './kafka-log';
+import { splitByBatchBytes } from './kafka-log';
 
 const message = (key: string, bytes: number, headers?: Record<string, string>) => ({ key, value: Buffer.alloc(bytes), headers });
 
-describe('splitByBytes', () => {
+describe('splitByBatchBytes', () => {
   it('keeps an append that fits in one request', () => {
-    const messages = [message('a', 100), message('b', 100)];
-    expect(splitByBytes(messages, 1000)).toEqual([messages]);
+    expect(splitByBatchBytes([message('a', 100), message('b', 100)], [0, 0], 1000)).toEqual([[0, 1]]);
   });
 
-  it('cuts consecutive runs at the byte limit, counting keys and headers, in order', () => {
+  it('cuts where one partition would pass the limit, counting keys and headers, in order', () => {
     const messages = [message('k', 399), message('k', 399), message('k', 390, { h: 'vvvvvvvv' }), message('k', 10)];
-    const requests = splitByBytes(messages, 800);
-    expect(requests).toEqual([[messages[0], messages[1]], [messages[2], messages[3]]]);
+    expect(splitByBatchBytes(messages, [0, 0, 0, 0], 800)).toEqual([[0, 1], [2, 3]]);
+  });
+
+  it('lets each partition fill its own batch within one request', () => {
+    const messages = [message('a', 599), message('b', 599), message('c', 599), message('a', 599)];
+    expect(splitByBatchBytes(messages, [0, 1, 2, 0], 800)).toEqual([[0, 1, 2], [3]]);
   });
 
   it('sends a message larger than the limit alone rather than dropping it', () => {
     const messages = [message('a', 10), message('b', 5000), message('c', 10)];
-    expect(splitByBytes(messages, 1000)).toEqual([[messages[0]], [messages[1]], [messages[2]]]);
+    expect(splitByBatchBytes(messages, [0, 0, 0], 1000)).toEqual([[0], [1], [2]]);
   });
 });
