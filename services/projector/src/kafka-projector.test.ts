@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openAnalyticsStore, type AnalyticsStore } from '@xp/analytics';
 import { encodeEvent, KafkaEventLog, TOPICS } from '@xp/event-log';
-import { uuidv7 } from '@xp/events';
+import { uuidv7, type XpEvent } from '@xp/events';
 import { startProjector } from './projector';
 import { exampleEvents } from './testing/projection-fixture';
 
@@ -27,14 +27,20 @@ describe('projector on Kafka', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function projectUntilCaughtUp(groupId: string): Promise<void> {
-    const projector = await startProjector({ log, store, groupId, maxWaitMs: 20 });
+  /**
+   * Starts the projector, appends, and waits until the group committed what was appended. The group
+   * starts at the end of `xp.events` (the shared local broker keeps other tests' events there).
+   */
+  async function appendAndProject(groupId: string, events: XpEvent[]): Promise<void> {
+    const projector = await startProjector({ log, store, groupId, fromBeginning: false, maxWaitMs: 20 });
     try {
+      const before = await log.endOffsets(TOPICS.events);
+      await log.append(TOPICS.events, events.map(encodeEvent));
       const ends = await log.endOffsets(TOPICS.events);
       const deadline = Date.now() + 60_000;
       for (;;) {
         const committed = await log.committedOffsets(groupId, TOPICS.events);
-        if (ends.every((end, p) => committed[p] >= end)) return;
+        if (ends.every((end, p) => end === before[p] || committed[p] >= end)) return;
         if (Date.now() > deadline) throw new Error(`projector on Kafka did not catch up: end ${ends}, committed ${committed}`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -47,11 +53,9 @@ describe('projector on Kafka', () => {
     const runId = `run-${randomUUID()}`;
     const events = exampleEvents().map((e) => ({ ...e, runId, eventId: uuidv7() }));
     const groupId = `xp-projector-${randomUUID()}`;
-    await log.append(TOPICS.events, events.map(encodeEvent));
-    await projectUntilCaughtUp(groupId);
+    await appendAndProject(groupId, events);
     // The same events again (a file ingested twice) and a restarted projector: nothing doubles.
-    await log.append(TOPICS.events, events.map(encodeEvent));
-    await projectUntilCaughtUp(groupId);
+    await appendAndProject(groupId, events);
 
     const count = async (table: string) => {
       const result = await store.client.query({ query: `SELECT count() AS n FROM ${table} WHERE run_id = {runId:String}`, query_params: { runId }, format: 'JSONEachRow' });
