@@ -1,7 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
 import {
-  INPUT_FEATURES, INPUT_MASK, INPUT_TEMPERATURE, INPUT_UNIFORM, OUTPUT_ACTION, OUTPUT_ACTION_PROBABILITY,
+  INPUT_FEATURES, INPUT_MASK, INPUT_TEMPERATURE, INPUT_UNIFORM, OUTPUT_ACTION, OUTPUT_ACTION_PROBABILITY, withInGraphDraw,
 } from './policy/onnx-model';
 import { SamplingCall, stepBuffers, type StepBuffers } from './sampling-call';
 import type { Problem } from './tasks/problem';
@@ -32,7 +32,7 @@ export interface SamplerOptions {
  * keeps the probabilities (hence every sampled answer) identical between a run and its replay.
  */
 export async function createPolicySession(onnx: Uint8Array): Promise<InferenceSession> {
-  return InferenceSession.create(onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
+  return InferenceSession.create(withInGraphDraw(onnx), { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
 }
 
 /** What the sampler reads back from each model call: the drawn action and its probability per row. */

@@ -1,11 +1,16 @@
 /**
  * @jest-environment ./libs/loop/test/onnxruntime-environment.js
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { sha256Hex } from '../canonical-hash';
 import { ACTION_COUNT, FEATURE_COUNT, MASKED } from './layout';
 import { actionProbabilities } from './mlp';
 import { initialPolicy, policyFromOnnx, policyToOnnx } from './policy';
+import { PolicySampler } from '../sampler';
+import { buildSuite, DEFAULT_SUITE } from '../tasks/suite';
+import { withInGraphDraw } from './onnx-model';
 
 describe('ONNX checkpoint', () => {
   it('is byte-identical for the same seed and different for another', () => {
@@ -16,6 +21,21 @@ describe('ONNX checkpoint', () => {
   it('round-trips the weights exactly', () => {
     const weights = initialPolicy(11, 8);
     expect(policyFromOnnx(policyToOnnx(weights))).toEqual(weights);
+  });
+
+  it('samples a checkpoint written before the graph drew actions, from the same weights', async () => {
+    // Written by the previous encoder: inputs features and action_mask, output probs only.
+    const before = readFileSync(join(__dirname, 'fixtures/policy-before-in-graph-draw.onnx'));
+    const upgraded = withInGraphDraw(before);
+    expect(Buffer.from(upgraded).equals(before)).toBe(false);
+    expect(policyFromOnnx(upgraded)).toEqual(policyFromOnnx(before));
+    expect(withInGraphDraw(upgraded)).toBe(upgraded);
+    const sampler = await PolicySampler.load(before);
+    const problems = buildSuite(DEFAULT_SUITE).slice(0, 4);
+    const attempts = await sampler.sample(problems.map((problem, i) => ({ problem, seed: i + 1 })));
+    await sampler.release();
+    expect(attempts).toHaveLength(4);
+    for (const attempt of attempts) expect(attempt.tokens).toBeGreaterThan(0);
   });
 
   it('refuses a checkpoint of another layout', () => {

@@ -113,9 +113,21 @@ export function decodeOnnx(bytes: Uint8Array, expectedLayout: string): MlpWeight
   };
 }
 
+/**
+ * The checkpoint as a graph this code samples. Files written before the graph drew actions itself
+ * (inputs `features` and `action_mask` only) are re-encoded from their weights under their own
+ * layout, so runs started before that change can still be continued and forked.
+ */
+export function withInGraphDraw(bytes: Uint8Array): Uint8Array {
+  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Buffer }) as DecodedModel;
+  if (model.graph.input?.some((input) => input.name === INPUT_UNIFORM)) return bytes;
+  const layout = model.metadataProps?.find((p) => p.key === LAYOUT_KEY)?.value ?? 'none';
+  return encodeOnnx(decodeOnnx(bytes, layout), layout);
+}
+
 interface DecodedModel {
   metadataProps?: Array<{ key: string; value: string }>;
-  graph: { initializer: Array<{ name: string; dims: number[]; rawData: Buffer }> };
+  graph: { initializer: Array<{ name: string; dims: number[]; rawData: Buffer }>; input?: Array<{ name: string }> };
 }
 
 function tensor(name: string, dims: number[], data: Float32Array) {
