@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApiDependencies } from '../api-dependencies';
 import { authenticate, UnauthenticatedError } from '../auth/caller';
 import type { LineageRepository } from '../lineage/lineage.repository';
@@ -38,7 +39,10 @@ export function graphqlOptions(deps: ApiDependencies, repositories: Repositories
     introspection: true,
     csrfPrevention: true,
     validationRules: [queryLimitsRule()],
-    plugins: [latencyPlugin(deps)],
+    // No cache hints are declared, so the default cache-control plugin's per-field hook is pure cost.
+    plugins: [latencyPlugin(deps), ApolloServerPluginCacheControlDisabled()],
+    // Apollo pretty-prints responses by default; a lineage of thousands of nodes then costs twice.
+    stringifyResult: (result: unknown) => JSON.stringify(result),
     formatError: (formatted, error) => {
       const original = (error as { originalError?: unknown }).originalError;
       const mapped = original ? toGraphQLError(original) : undefined;
