@@ -203,7 +203,8 @@ describe('web dashboard in headless Chromium', () => {
     expect(page.url()).toBe(`${fx.url}/#/lineage/${first}`);
     await snapshot('lineage');
 
-    const api = await fx.graphql(`{ lineage(id: "${first}", direction: BOTH, depth: 2) { nodes { id kind distance } edges { parentId childId relation } } }`);
+    // The dashboard asks for more neighbours per node than the API's defaults (a list view, not a drawing).
+    const api = await fx.graphql(`{ lineage(id: "${first}", direction: BOTH, depth: 2, limit: 3000, fanOut: 500) { nodes { id kind distance } edges { parentId childId relation } } }`);
     const nodes: Array<{ id: string; kind: string; distance: number }> = api.data.lineage.nodes;
     const edges: Array<{ parentId: string; childId: string; relation: string }> = api.data.lineage.edges;
     const childCheckpoints = edges.filter((e) => e.parentId === first && e.relation === 'fine_tuned_from').map((e) => e.childId);

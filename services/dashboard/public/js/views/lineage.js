@@ -9,11 +9,17 @@ import { emptyState, loading, pageHeader } from './common.js';
 const DEPTH = 2;
 /** Ids listed per group before "show all". */
 const VISIBLE = 6;
+/**
+ * Neighbours loaded per node and nodes per view: enough for a checkpoint's samples of an iteration,
+ * above the API's defaults (10 and 300), which suit a graph drawing rather than grouped lists.
+ */
+const FAN_OUT = 500;
+const LIMIT = 3000;
 
-const LINEAGE = `query Lineage($id: ID!, $depth: Int) {
-  lineage(id: $id, direction: BOTH, depth: $depth) {
+const LINEAGE = `query Lineage($id: ID!, $depth: Int, $limit: Int, $fanOut: Int) {
+  lineage(id: $id, direction: BOTH, depth: $depth, limit: $limit, fanOut: $fanOut) {
     rootId truncated
-    nodes { id kind runId distance }
+    nodes { id kind runId distance omittedParents omittedChildren }
     edges { parentId childId relation }
   }
 }`;
@@ -42,7 +48,7 @@ const KIND_LABELS = {
 };
 
 /**
- * @typedef {{ id: string, kind: keyof typeof KIND_LABELS, runId: string | null, distance: number }} LineageNode
+ * @typedef {{ id: string, kind: keyof typeof KIND_LABELS, runId: string | null, distance: number, omittedParents: number | null, omittedChildren: number | null }} LineageNode
  * @typedef {{ parentId: string, childId: string, relation: string }} LineageEdge
  * @typedef {{ rootId: string, truncated: boolean, nodes: LineageNode[], edges: LineageEdge[] }} Lineage
  * @typedef {{ side: -1 | 0 | 1, relation: string }} Placement
@@ -76,7 +82,7 @@ export async function lineageView(ctx) {
   }
 
   ctx.root.replaceChildren(header, search, loading());
-  const { lineage } = /** @type {{ lineage: Lineage }} */ (await graphql(LINEAGE, { id, depth: DEPTH }, { signal: ctx.signal }));
+  const { lineage } = /** @type {{ lineage: Lineage }} */ (await graphql(LINEAGE, { id, depth: DEPTH, limit: LIMIT, fanOut: FAN_OUT }, { signal: ctx.signal }));
   const root = lineage.nodes.find((n) => n.distance === 0);
   if (lineage.edges.length === 0) {
     ctx.root.replaceChildren(header, search, h('section', { class: 'panel section', 'data-section': 'lineage' }, emptyState(`Nothing is linked to '${id}'.`, 'Check the id: lineage covers checkpoints, samples, problems, batches, decisions and runs of your team.')));
@@ -86,6 +92,7 @@ export async function lineageView(ctx) {
   const details = root?.kind === 'SAMPLE' && root.runId ? await sampleDetails(lineage, root.runId, ctx.signal) : null;
   const upstream = lineage.nodes.filter((n) => placement.get(n.id)?.side === -1).length;
   const downstream = lineage.nodes.filter((n) => placement.get(n.id)?.side === 1).length;
+  const omitted = lineage.nodes.reduce((sum, n) => sum + (n.omittedParents ?? 0) + (n.omittedChildren ?? 0), 0);
   ctx.root.replaceChildren(
     header,
     search,
@@ -95,7 +102,7 @@ export async function lineageView(ctx) {
       h('div', { style: 'display:flex;gap:10px;align-items:center;flex-wrap:wrap' }, kindDot(root?.kind ?? 'UNKNOWN'), h('b', {}, kindLabel(root?.kind ?? 'UNKNOWN', 1)), h('span', { class: 'mono' }, id),
         root?.runId ? h('span', { class: 'chip' }, 'run ', h('a', { class: 'mono', href: href(`/runs/${enc(root.runId)}`) }, root.runId)) : null,
         h('span', { class: 'chip' }, `${upstream} upstream`), h('span', { class: 'chip' }, `${downstream} downstream`), h('span', { class: 'chip' }, `${lineage.edges.length} edges`)),
-      lineage.truncated ? h('div', { class: 'notice' }, `Showing ${DEPTH} hops each way; the graph goes on beyond them. Click a node to walk on from it.`) : null,
+      lineage.truncated ? h('div', { class: 'notice' }, `Showing ${DEPTH} hops each way${omitted > 0 ? ` and at most ${FAN_OUT} links per node (${omitted} more not shown)` : ''}; the graph goes on beyond them. Click a node to walk on from it.`) : null,
     ),
     ...(details ? [details] : []),
     flow(lineage, placement),
