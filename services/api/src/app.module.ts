@@ -25,7 +25,7 @@ export class ApiModule {
     };
     return {
       module: ApiModule,
-      imports: [GraphQLModule.forRoot(graphqlOptions(deps, repositories))],
+      imports: [GraphQLModule.forRoot(graphqlOptions(deps, repositories.runs))],
       controllers: [HealthController, MetricsController, IngestController],
       providers: [
         { provide: API_DEPENDENCIES, useValue: deps },

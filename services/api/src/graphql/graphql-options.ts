@@ -5,7 +5,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApiDependencies } from '../api-dependencies';
 import { authenticate, UnauthenticatedError } from '../auth/caller';
-import type { LineageRepository } from '../lineage/lineage.repository';
 import type { RunsRepository } from '../runs/runs.repository';
 import { toGraphQLError, unauthenticated } from './errors';
 import { queryLimitsRule } from './query-limits';
@@ -15,16 +14,12 @@ import { DateTimeScalar, JsonScalar } from './scalars';
 /** The SDL in schemas/ is the contract; resolvers are bound to it (schema first). */
 export const SCHEMA_PATH = join(__dirname, '../../../../schemas/graphql/schema.graphql');
 
-export interface Repositories {
-  runs: RunsRepository;
-  lineage: LineageRepository;
-}
-
-export function graphqlOptions(deps: ApiDependencies, repositories: Repositories): ApolloDriverConfig {
+/** `runs` backs the per-request loaders (a run's iterations, batched across the runs of one query). */
+export function graphqlOptions(deps: ApiDependencies, runs: RunsRepository): ApolloDriverConfig {
   const contextFor = (authorization: unknown): RequestContext => {
     try {
       const caller = authenticate(deps.keys, authorization);
-      return { caller, loaders: createLoaders(caller.team, repositories.runs) };
+      return { caller, loaders: createLoaders(caller.team, runs) };
     } catch (error) {
       if (error instanceof UnauthenticatedError) throw unauthenticated(error.message);
       throw error;
