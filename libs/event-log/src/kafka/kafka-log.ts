@@ -24,14 +24,17 @@ export interface KafkaLogOptions {
   /** Partitions of topics this log creates itself (default 4). */
   defaultPartitions?: number;
   /**
-   * Most message bytes (keys, values, headers) of one partition per produce request (default
-   * 768 KiB): a partition's share of a request is one record batch, which the broker refuses above
-   * `message.max.bytes` (1 MiB by default).
+   * Most bytes of one partition per produce request, as a record batch counts them (keys, values,
+   * headers and a per-record allowance for the framing). A partition's share of a request is one
+   * record batch, which the broker refuses above `message.max.bytes` (1,048,588 by default); the
+   * default stays just under it, so whatever the broker accepts whole is still sent whole.
    */
   maxBatchBytes?: number;
 }
 
-const DEFAULT_MAX_BATCH_BYTES = 768 * 1024;
+const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
+/** A record's framing in a batch: length, attributes, timestamp and offset deltas, key and value lengths, header count (varints). */
+const RECORD_FRAMING_BYTES = 24;
 
 /**
  * The production event log on Apache Kafka (kafkajs): idempotent producer with acks=all, partitions
@@ -224,7 +227,7 @@ export function splitByBatchBytes(messages: LogMessage[], partitions: number[], 
 }
 
 function messageBytes(message: LogMessage): number {
-  let bytes = Buffer.byteLength(message.key) + message.value.length;
-  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  let bytes = RECORD_FRAMING_BYTES + Buffer.byteLength(message.key) + message.value.length;
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += 4 + Buffer.byteLength(name) + Buffer.byteLength(value);
   return bytes;
 }

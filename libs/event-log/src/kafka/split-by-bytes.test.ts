@@ -7,9 +7,15 @@ describe('splitByBatchBytes', () => {
     expect(splitByBatchBytes([message('a', 100), message('b', 100)], [0, 0], 1000)).toEqual([[0, 1]]);
   });
 
-  it('cuts where one partition would pass the limit, counting keys and headers, in order', () => {
+  it('cuts where one partition would pass the limit, counting keys, headers and framing, in order', () => {
+    // 424, 424, 428 (a header) and 35 bytes as a record batch counts them.
     const messages = [message('k', 399), message('k', 399), message('k', 390, { h: 'vvvvvvvv' }), message('k', 10)];
-    expect(splitByBatchBytes(messages, [0, 0, 0, 0], 800)).toEqual([[0, 1], [2, 3]]);
+    expect(splitByBatchBytes(messages, [0, 0, 0, 0], 850)).toEqual([[0, 1], [2, 3]]);
+  });
+
+  it('counts each record\'s framing, so many small records cannot pass the limit unnoticed', () => {
+    const messages = Array.from({ length: 40 }, () => message('k', 1));
+    expect(splitByBatchBytes(messages, new Array(40).fill(0), 1000).map((request) => request.length)).toEqual([38, 2]);
   });
 
   it('lets each partition fill its own batch within one request', () => {
