@@ -15,7 +15,7 @@ const XP_BIN = resolve(__dirname, '../../../cli/bin/xp.js');
 
 /**
  * End-to-end projection benchmark into chDB:
- *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 50000] [--lag-seconds 15]
+ *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 20000] [--lag-seconds 15]
  * 1. `xp ingest FILE` in its own process feeding the projector running here, until every row is visible,
  *    on the embedded log, then on Kafka when a broker answers at KAFKA_BROKERS (default 127.0.0.1:9092,
  *    `npm run kafka:start`);
