@@ -1,4 +1,4 @@
-import type { AnalyticsStore } from '@xp/analytics';
+import { inStringSet, stringSetParam, type AnalyticsStore } from '@xp/analytics';
 
 export type WalkDirection = 'UP' | 'DOWN' | 'BOTH';
 
@@ -155,13 +155,15 @@ export class LineageRepository {
    */
   private async hop(team: string, up: string[], down: string[], fanOut: number): Promise<HopRow[]> {
     const parts: string[] = [];
+    const params: Record<string, unknown> = { team, fanOut };
     const sides = [
       { side: 'up', ids: up, param: 'up', table: 'lineage_edges_by_child', node: 'child', other: 'parent' },
       { side: 'down', ids: down, param: 'down', table: 'lineage_edges', node: 'parent', other: 'child' },
     ] as const;
     for (const { side, ids, param, table, node, other } of sides) {
       if (ids.length === 0) continue;
-      const where = `FROM ${table} WHERE team = {team:String} AND ${node}_id IN {${param}:Array(String)}`;
+      params[param] = stringSetParam(ids);
+      const where = `FROM ${table} WHERE team = {team:String} AND ${node}_id IN ${inStringSet(param)}`;
       parts.push(
         `SELECT '${side}' AS side, ${node}_id AS node_id, count() AS total, '' AS link_id, '' AS link_kind, '' AS node_kind, '' AS relation, '' AS run_id
          ${where} GROUP BY ${node}_id`,
@@ -171,7 +173,7 @@ export class LineageRepository {
     }
     const result = await this.store.client.query({
       query: parts.map((part) => `(${part})`).join(' UNION ALL '),
-      query_params: { team, up, down, fanOut },
+      query_params: params,
       format: 'JSONCompactEachRow',
     });
     // One row per line, each a JSON array on one line: parsed as one array, thousands of rows cost
