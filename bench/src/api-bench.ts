@@ -271,8 +271,9 @@ async function main(): Promise<void> {
       const deepest = Math.max(...w.nodes.map((n: { distance: number }) => n.distance));
       return `${w.nodes.length} nodes, ${w.edges.length} edges, deepest node at ${deepest} hops, truncated ${w.truncated}`;
     };
-    const walk = (direction: string, limits: { limit?: number; fanOut?: number } = {}): Case => ({
-      name: `lineage ${direction} depth 6${limits.limit ? ` (limit ${limits.limit}, fanOut ${limits.fanOut})` : ''}`,
+    const walk = (direction: string, cached: boolean, limits: { limit?: number; fanOut?: number } = {}): Case => ({
+      name: `lineage ${direction} depth 6${limits.limit ? ` (limit ${limits.limit}, fanOut ${limits.fanOut})` : ''} (${cached ? 'cached' : 'uncached'})`,
+      server: cached ? undefined : uncached,
       query: lineageQuery,
       variables: { id: checkpoint, direction, depth: 6, ...limits },
       describe: describeWalk,
@@ -298,10 +299,13 @@ async function main(): Promise<void> {
         describe: (data) => `${data.leaderboard.rows.length} rows, best ${data.leaderboard.rows[0]?.checkpointId} at ${data.leaderboard.rows[0]?.value?.toFixed(4)}`,
         goalP95Ms: 50,
       },
-      walk('DOWN'),
-      walk('BOTH'),
-      walk('UP'),
-      walk('BOTH', { limit: 5000, fanOut: 5000 }),
+      walk('DOWN', true),
+      walk('BOTH', true),
+      walk('UP', true),
+      walk('DOWN', false),
+      walk('BOTH', false),
+      walk('UP', false),
+      walk('BOTH', false, { limit: 5000, fanOut: 5000 }),
       {
         name: 'samples page (50, verdict CORRECT)',
         query: `query Page($runId: ID!, $first: Int!) {

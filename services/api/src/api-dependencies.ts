@@ -17,8 +17,9 @@ export interface ApiDependencies {
   /** Largest accepted `POST /v1/events` body in bytes (default 16 MiB). */
   maxIngestBytes?: number;
   /**
-   * Cache leaderboards under the projector's committed offsets (default true): exact while the
-   * projector is the only writer of the projections; turn it off when something else writes them.
+   * Cache leaderboards and lineage neighbours under the projector's committed offsets (default
+   * true): exact while the projector is the only writer of the projections; turn it off when
+   * something else writes them.
    */
   cacheResults?: boolean;
   /** True once the hosting process finished start-up (migrations applied, consumers running). */

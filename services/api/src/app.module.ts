@@ -5,7 +5,8 @@ import { graphqlOptions } from './graphql/graphql-options';
 import { HealthController } from './health/health.controller';
 import { IngestController } from './ingest/ingest.controller';
 import { LeaderboardResolver } from './leaderboard/leaderboard.resolver';
-import { LineageRepository } from './lineage/lineage.repository';
+import { ProjectionCache } from './analytics/projection-cache';
+import { LINEAGE_CACHE_LINKS, LineageRepository } from './lineage/lineage.repository';
 import { LineageResolver } from './lineage/lineage.resolver';
 import { LoopMutationsResolver } from './loop/loop.resolver';
 import { MetricsController } from './metrics/metrics.controller';
@@ -21,7 +22,7 @@ export class ApiModule {
     const repositories = {
       runs: new RunsRepository(deps.analytics),
       samples: new SamplesRepository(deps.analytics),
-      lineage: new LineageRepository(deps.analytics),
+      lineage: new LineageRepository(deps.analytics, deps.cacheResults === false ? undefined : new ProjectionCache(deps.log, LINEAGE_CACHE_LINKS)),
     };
     return {
       module: ApiModule,

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leaderboardQuery, migrate, openAnalyticsStore, queryLeaderboard, type AnalyticsStore } from '@xp/analytics';
 import type { EventLog } from '@xp/event-log';
-import { LineageRepository, MAX_LINEAGE_NODES } from '../src/lineage/lineage.repository';
-import { ProjectionCache } from '../src/leaderboard/projection-cache';
+import { LINEAGE_CACHE_LINKS, LineageRepository, MAX_LINEAGE_NODES, type CachedNeighbours } from '../src/lineage/lineage.repository';
+import { ProjectionCache } from '../src/analytics/projection-cache';
 import { SamplesRepository } from '../src/samples/samples.repository';
 
 /** Repositories on a real chDB store with rows written straight into the projections. */
@@ -125,6 +125,59 @@ describe('API reads at their limits', () => {
       expect(walk.truncated).toBe(true);
     });
 
+    describe('with neighbours cached under the projector position', () => {
+      let offsets: number[];
+      let statements: number;
+      let repository: LineageRepository;
+      beforeEach(() => {
+        offsets = [7];
+        statements = 0;
+        const log = { committedOffsets: async () => offsets } as unknown as EventLog;
+        const counting = { ...store, client: { query: (q: never) => (statements++, store.client.query(q)) } } as unknown as AnalyticsStore;
+        repository = new LineageRepository(counting, new ProjectionCache<CachedNeighbours>(log, LINEAGE_CACHE_LINKS));
+      });
+
+      it('walks as without the cache, and reads only nodes it has not met under this position', async () => {
+        const limits = { nodes: 300, fanOut: 10 };
+        const uncached = await new LineageRepository(store).walk('alpha', 'l/ckpt-1', 'BOTH', 3, limits);
+        expect(await repository.walk('alpha', 'l/ckpt-1', 'BOTH', 3, limits)).toEqual(uncached);
+        expect(statements).toBe(3);
+        expect(await repository.walk('alpha', 'l/ckpt-1', 'BOTH', 3, limits)).toEqual(uncached);
+        expect(statements).toBe(3);
+        // The first walk expanded the samples downwards only: a walk down from one reads nothing,
+        // a walk up reads the sample's parents once.
+        expect(await repository.walk('alpha', children[0], 'DOWN', 1, limits)).toEqual(await new LineageRepository(store).walk('alpha', children[0], 'DOWN', 1, limits));
+        expect(statements).toBe(3);
+        expect(await repository.walk('alpha', children[0], 'UP', 1, limits)).toEqual(await new LineageRepository(store).walk('alpha', children[0], 'UP', 1, limits));
+        expect(statements).toBe(4);
+        // Another team's walk never sees the cached nodes.
+        expect((await repository.walk('beta', 'l/ckpt-1', 'BOTH', 3, limits)).nodes).toHaveLength(1);
+      });
+
+      it('serves a narrower fan-out from a wider one and reads again for a wider one', async () => {
+        const wide = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 1, { nodes: 300, fanOut: 20 });
+        const narrow = await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 1, { nodes: 300, fanOut: 5 });
+        expect(statements).toBe(1);
+        expect(narrow.nodes.map((n) => n.id)).toEqual(wide.nodes.slice(0, 6).map((n) => n.id));
+        expect(narrow.nodes[0].omittedChildren).toBe(children.length - 5);
+        await repository.walk('alpha', 'l/ckpt-1', 'DOWN', 1, { nodes: 300, fanOut: 30 });
+        expect(statements).toBe(2);
+      });
+
+      it('sees new edges once the projector position moves', async () => {
+        const leaf = 'l/s/00004/v';
+        const before = await repository.walk('alpha', leaf, 'DOWN', 1, { nodes: 300, fanOut: 10 });
+        expect(before.nodes).toHaveLength(1);
+        await insert('lineage_edges', [edge(leaf, 'verification', 'l/note-1', 'note', 'annotates')]);
+        // Under the same position the cached answer stands: the projector has not committed the write.
+        expect((await repository.walk('alpha', leaf, 'DOWN', 1, { nodes: 300, fanOut: 10 })).nodes).toHaveLength(1);
+        offsets = [8];
+        const after = await repository.walk('alpha', leaf, 'DOWN', 1, { nodes: 300, fanOut: 10 });
+        expect(after.nodes.map((n) => n.id)).toEqual([leaf, 'l/note-1']);
+        expect(statements).toBe(2);
+      });
+    });
+
     it('is not truncated when the graph ends within the depth', async () => {
       const leaf = await new LineageRepository(store).walk('alpha', 'l/s/00001/v', 'DOWN', 3, { nodes: 300, fanOut: 10 });
       expect(leaf).toEqual({ nodes: [{ id: 'l/s/00001/v', kind: 'unknown', runId: null, distance: 0, omittedParents: null, omittedChildren: 0 }], edges: [], truncated: false });
@@ -188,7 +241,7 @@ describe('API reads at their limits', () => {
     it('answers from the cache until the committed offsets move', async () => {
       let offsets = [3, 5];
       const log = { committedOffsets: async () => offsets } as unknown as EventLog;
-      const cache = new ProjectionCache<number>(log);
+      const cache = new ProjectionCache<Promise<number>>(log);
       let computed = 0;
       const compute = async () => ++computed;
       expect(await cache.get('a', compute)).toBe(1);
@@ -200,9 +253,26 @@ describe('API reads at their limits', () => {
       expect(await cache.get('c', compute)).toBe(4);
     });
 
+    it('keeps no result read under a position that has since moved, and evicts the oldest past its capacity', async () => {
+      let offsets = [1];
+      const log = { committedOffsets: async () => offsets } as unknown as EventLog;
+      const cache = new ProjectionCache<string>(log, 3);
+      const first = (await cache.sync())!;
+      cache.remember('a', 'A', first, 2);
+      offsets = [2];
+      const second = (await cache.sync())!;
+      cache.remember('late', 'read under [1]', first);
+      expect(cache.lookup('a')).toBeUndefined();
+      expect(cache.lookup('late')).toBeUndefined();
+      cache.remember('b', 'B', second, 2);
+      cache.remember('c', 'C', second, 1);
+      cache.remember('d', 'D', second, 1);
+      expect([cache.lookup('b'), cache.lookup('c'), cache.lookup('d')]).toEqual([undefined, 'C', 'D']);
+    });
+
     it('answers without the cache when the log cannot say where the projector stands', async () => {
       const log = { committedOffsets: async () => Promise.reject(new Error('broker down')) } as unknown as EventLog;
-      const cache = new ProjectionCache<string>(log);
+      const cache = new ProjectionCache<Promise<string>>(log);
       expect(await cache.get('a', async () => 'fresh')).toBe('fresh');
     });
   });

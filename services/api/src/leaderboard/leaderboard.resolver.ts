@@ -4,7 +4,7 @@ import { queryLeaderboard, type LeaderboardRow } from '@xp/analytics';
 import { API_DEPENDENCIES, type ApiDependencies } from '../api-dependencies';
 import type { RequestContext } from '../graphql/request-context';
 import { badInput } from '../graphql/errors';
-import { ProjectionCache } from './projection-cache';
+import { ProjectionCache } from '../analytics/projection-cache';
 
 type Metric = 'PASS_AT_K' | 'MAJ_AT_K' | 'MEAN_REWARD' | 'SOLVED';
 
@@ -12,7 +12,7 @@ const MAX_K = 1000;
 
 @Resolver('Query')
 export class LeaderboardResolver {
-  private readonly cache: ProjectionCache<LeaderboardRow[]> | undefined;
+  private readonly cache: ProjectionCache<Promise<LeaderboardRow[]>> | undefined;
 
   constructor(@Inject(API_DEPENDENCIES) private readonly deps: ApiDependencies) {
     this.cache = deps.cacheResults === false ? undefined : new ProjectionCache(deps.log);

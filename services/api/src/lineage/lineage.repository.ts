@@ -1,4 +1,5 @@
 import { inStringSet, stringSetParam, type AnalyticsStore } from '@xp/analytics';
+import type { ProjectionCache } from '../analytics/projection-cache';
 
 export type WalkDirection = 'UP' | 'DOWN' | 'BOTH';
 
@@ -46,12 +47,26 @@ const MAX_HOP_LINKS = MAX_LINEAGE_NODES * 4;
 
 type Side = 'up' | 'down';
 /** A neighbour of a frontier node: its id and kind, the edge's relation and run. */
-type Link = [id: string, kind: string, relation: string, runId: string];
+export type Link = [id: string, kind: string, relation: string, runId: string];
 /**
  * One frontier node's neighbours on one side: the node's kind as its edges state it ('' when none
  * does), how many edges it has, and the first ones in neighbour id order.
  */
 type HopRow = [side: Side, nodeId: string, nodeKind: string, total: number, links: Link[]];
+/**
+ * A node's neighbours on one side as a hop read them: its first `fanOut` links, enough for any
+ * later hop that asks for as many or fewer (or for any hop at all when they are all of them).
+ */
+export interface CachedNeighbours {
+  nodeKind: string;
+  total: number;
+  links: Link[];
+  fanOut: number;
+}
+
+/** How many links the neighbour cache keeps in all (a link is four short strings). */
+export const LINEAGE_CACHE_LINKS = 200_000;
+
 /** A hop's result row: a node's edge count (link id empty) or one of its first edges. */
 type FlatRow = [side: Side, nodeId: string, total: string, linkId: string, linkKind: string, nodeKind: string, relation: string, runId: string];
 
@@ -70,7 +85,14 @@ type FlatRow = [side: Side, nodeId: string, total: string, linkId: string, linkK
  * last hop were not expanded.
  */
 export class LineageRepository {
-  constructor(private readonly store: AnalyticsStore) {}
+  /**
+   * @param neighbours when given, each node's neighbours are kept under the projector's position,
+   *   so walks that meet nodes an earlier walk expanded read only the nodes new to them
+   */
+  constructor(
+    private readonly store: AnalyticsStore,
+    private readonly neighbours?: ProjectionCache<CachedNeighbours>,
+  ) {}
 
   async walk(team: string, rootId: string, direction: WalkDirection, depth: number, limits: WalkLimits): Promise<LineageWalk> {
     const nodes = new Map<string, LineageNodeOut>([[rootId, { id: rootId, kind: 'unknown', runId: null, distance: 0, omittedParents: null, omittedChildren: null }]]);
@@ -79,6 +101,7 @@ export class LineageRepository {
     const totals = { up: new Map<string, number>(), down: new Map<string, number>() };
     const frontier: Record<Side, string[]> = { up: direction === 'DOWN' ? [] : [rootId], down: direction === 'UP' ? [] : [rootId] };
     let truncated = false;
+    const generation = await this.neighbours?.sync();
     for (let hop = 1; hop <= depth && frontier.up.length + frontier.down.length > 0; hop++) {
       const room = limits.nodes - nodes.size;
       if (room <= 0) {
@@ -88,7 +111,7 @@ export class LineageRepository {
       const width = Math.max(frontier.up.length, frontier.down.length);
       // Past `room` new nodes nothing more joins; the one extra link keeps an edge back to a known node.
       const fanOut = Math.max(1, Math.min(limits.fanOut, room + 1, Math.floor(MAX_HOP_LINKS / width)));
-      const rows = await this.hop(team, frontier.up, frontier.down, fanOut);
+      const rows = await this.hop(team, frontier.up, frontier.down, fanOut, generation);
       const next: Record<Side, string[]> = { up: [], down: [] };
       for (const side of ['up', 'down'] as const) {
         const sideRows = rows.filter((row) => row[0] === side);
@@ -149,11 +172,43 @@ export class LineageRepository {
   }
 
   /**
+   * One hop: the frontier nodes' neighbours from the cache where it holds enough of them, the
+   * others read in one statement. Rows come back in node id order per side, as `read` gives them.
+   */
+  private async hop(team: string, up: string[], down: string[], fanOut: number, generation: number | undefined): Promise<HopRow[]> {
+    const cache = this.neighbours;
+    if (!cache || generation === undefined) return this.read(team, up, down, fanOut);
+    const keyOf = (side: Side, nodeId: string) => `${team}\u0000${side}\u0000${nodeId}`;
+    const found: HopRow[] = [];
+    const missing: Record<Side, string[]> = { up: [], down: [] };
+    for (const [side, ids] of [['up', up], ['down', down]] as const) {
+      for (const nodeId of ids) {
+        const cached = cache.lookup(keyOf(side, nodeId));
+        if (cached && (cached.fanOut >= fanOut || cached.links.length === cached.total)) {
+          found.push([side, nodeId, cached.nodeKind, cached.total, cached.links.slice(0, fanOut)]);
+        } else missing[side].push(nodeId);
+      }
+    }
+    if (missing.up.length + missing.down.length === 0) return sortRows(found);
+    const read = await this.read(team, missing.up, missing.down, fanOut);
+    const readByKey = new Map(read.map((row) => [keyOf(row[0], row[1]), row]));
+    for (const side of ['up', 'down'] as const) {
+      for (const nodeId of missing[side]) {
+        const key = keyOf(side, nodeId);
+        // A node without a row has no neighbours on this side: remembered too, so it is not asked again.
+        const [, , nodeKind, total, links] = readByKey.get(key) ?? [side, nodeId, '', 0, []];
+        cache.remember(key, { nodeKind, total, links, fanOut }, generation, links.length + 1);
+      }
+    }
+    return sortRows([...found, ...read]);
+  }
+
+  /**
    * One hop in one statement: per frontier node and side, how many edges it has (read from the
    * sort key alone) and its first `fanOut` edges (read in sort-key order). An aggregate collecting
    * the first edges would sort every edge of a checkpoint's 50,000 samples instead.
    */
-  private async hop(team: string, up: string[], down: string[], fanOut: number): Promise<HopRow[]> {
+  private async read(team: string, up: string[], down: string[], fanOut: number): Promise<HopRow[]> {
     const parts: string[] = [];
     const params: Record<string, unknown> = { team, fanOut };
     const sides = [
@@ -196,7 +251,11 @@ export class LineageRepository {
       if (row[2] === '' && nodeKind !== 'unknown') row[2] = nodeKind;
       row[4].push([linkId, linkKind, relation, runId]);
     }
-    // Links arrive in sort-key order per node; nodes are taken in id order so the walk is the same every time.
-    return [...rows.values()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    return sortRows([...rows.values()]);
   }
+}
+
+/** Links arrive in sort-key order per node; nodes are taken in id order so the walk is the same every time. */
+function sortRows(rows: HopRow[]): HopRow[] {
+  return rows.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
 }
