@@ -6,6 +6,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import type { ApiDependencies } from '../api-dependencies';
 import { authenticate, UnauthenticatedError } from '../auth/caller';
 import type { RunsRepository } from '../runs/runs.repository';
+import { compiledQueriesPlugin } from './compiled-queries';
 import { toGraphQLError, unauthenticated } from './errors';
 import { queryLimitsRule } from './query-limits';
 import { createLoaders, type RequestContext } from './request-context';
@@ -35,7 +36,7 @@ export function graphqlOptions(deps: ApiDependencies, runs: RunsRepository): Apo
     csrfPrevention: true,
     validationRules: [queryLimitsRule()],
     // No cache hints are declared, so the default cache-control plugin's per-field hook is pure cost.
-    plugins: [latencyPlugin(deps), ApolloServerPluginCacheControlDisabled()],
+    plugins: [latencyPlugin(deps), ApolloServerPluginCacheControlDisabled(), compiledQueriesPlugin()],
     // Apollo pretty-prints responses by default; a lineage of thousands of nodes then costs twice.
     stringifyResult: (result: unknown) => JSON.stringify(result),
     formatError: (formatted, error) => {

@@ -1,0 +1,73 @@
+import { ApolloServer } from '@apollo/server';
+import { GraphQLError, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { compiledQueriesPlugin } from './compiled-queries';
+
+describe('compiled queries', () => {
+  let calls: Record<string, number>;
+  const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
+  const Node = new GraphQLObjectType({
+    name: 'Node',
+    fields: { id: { type: new GraphQLNonNull(GraphQLString) }, distance: { type: GraphQLInt } },
+  });
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType({
+      name: 'Query',
+      fields: {
+        nodes: {
+          type: new GraphQLList(Node),
+          args: { first: { type: new GraphQLNonNull(GraphQLInt) } },
+          resolve: (_root, { first }: { first: number }) => {
+            count('nodes');
+            return Array.from({ length: first }, (_, i) => ({ id: `n${i}`, distance: i }));
+          },
+        },
+        broken: {
+          type: GraphQLString,
+          resolve: () => {
+            count('broken');
+            throw new GraphQLError('broken on purpose', { extensions: { code: 'BAD_USER_INPUT' } });
+          },
+        },
+      },
+    }),
+    mutation: new GraphQLObjectType({
+      name: 'Mutation',
+      fields: { touch: { type: GraphQLInt, resolve: () => count('touch') } },
+    }),
+  });
+  const servers = { plain: new ApolloServer({ schema }), compiled: new ApolloServer({ schema, plugins: [compiledQueriesPlugin()] }) };
+  const run = async (server: ApolloServer, query: string, variables?: Record<string, unknown>) => {
+    const response = await server.executeOperation({ query, variables });
+    if (response.body.kind !== 'single') throw new Error('expected a single result');
+    return response.body.singleResult;
+  };
+  beforeEach(() => {
+    calls = {};
+  });
+
+  it('answers a query as graphql-js does, resolving each field once', async () => {
+    const query = 'query Walk($first: Int!) { nodes(first: $first) { id distance } }';
+    const expected = await run(servers.plain, query, { first: 3 });
+    calls = {};
+    for (let i = 0; i < 2; i++) expect(await run(servers.compiled, query, { first: 3 })).toEqual(expected);
+    expect(expected.data).toEqual({ nodes: [{ id: 'n0', distance: 0 }, { id: 'n1', distance: 1 }, { id: 'n2', distance: 2 }] });
+    expect(calls).toEqual({ nodes: 2 });
+  });
+
+  it('leaves a query that fails to graphql-js, so its errors read as they always did', async () => {
+    const expected = await run(servers.plain, '{ broken }');
+    calls = {};
+    expect(await run(servers.compiled, '{ broken }')).toEqual(expected);
+    expect(expected.errors?.[0]).toMatchObject({ message: 'broken on purpose', extensions: { code: 'BAD_USER_INPUT' } });
+    // Once compiled, once by Apollo's executor.
+    expect(calls).toEqual({ broken: 2 });
+    const badVariable = await run(servers.compiled, 'query Walk($first: Int!) { nodes(first: $first) { id } }', { first: 'three' });
+    expect(badVariable).toEqual(await run(servers.plain, 'query Walk($first: Int!) { nodes(first: $first) { id } }', { first: 'three' }));
+    expect(badVariable.errors?.[0].message).toMatch(/\$first/);
+  });
+
+  it('runs a mutation once, through graphql-js', async () => {
+    expect(await run(servers.compiled, 'mutation { touch }')).toEqual({ data: { touch: 1 } });
+    expect(calls).toEqual({ touch: 1 });
+  });
+});
