@@ -54,6 +54,24 @@ describe('compiled queries', () => {
     expect(calls).toEqual({ nodes: 2 });
   });
 
+  it('answers aliases, fragments, directives and introspection as graphql-js does', async () => {
+    const query = `query Shapes($skip: Boolean!) {
+      near: nodes(first: 1) { ...Fields }
+      far: nodes(first: 2) { id distance @skip(if: $skip) __typename }
+      __schema { queryType { name } }
+      __type(name: "Node") { fields { name type { name kind } } }
+    }
+    fragment Fields on Node { id ... on Node { distance } }`;
+    for (const skip of [true, false]) {
+      const expected = await run(servers.plain, query, { skip });
+      expect(expected.errors).toBeUndefined();
+      calls = {};
+      expect(await run(servers.compiled, query, { skip })).toEqual(expected);
+      // Answered by the compiled query alone: Apollo's executor would have resolved both lists again.
+      expect(calls).toEqual({ nodes: 2 });
+    }
+  });
+
   it('leaves a query that fails to graphql-js, so its errors read as they always did', async () => {
     const expected = await run(servers.plain, '{ broken }');
     calls = {};
