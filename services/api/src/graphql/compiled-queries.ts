@@ -33,8 +33,12 @@ export function compiledQueriesPlugin(maxDocuments = 500): ApolloServerPlugin {
         async responseForOperation(ctx) {
           if (ctx.operation.operation !== 'query') return null;
           const query = compile(`${ctx.queryHash}\u0000${ctx.operationName ?? ''}`, () => {
-            const result = compileQuery(ctx.schema, ctx.document, ctx.operationName ?? undefined);
-            return isCompiledQuery(result) ? result : null;
+            try {
+              const result = compileQuery(ctx.schema, ctx.document, ctx.operationName ?? undefined);
+              return isCompiledQuery(result) ? result : null;
+            } catch {
+              return null; // a document graphql-jit cannot handle is always left to Apollo's executor
+            }
           });
           if (!query) return null;
           const result = await query.query(undefined, ctx.contextValue, ctx.request.variables ?? {});
