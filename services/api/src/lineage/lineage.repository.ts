@@ -1,4 +1,4 @@
-import { inStringSet, stringSetParam, type AnalyticsStore } from '@xp/analytics';
+import type { AnalyticsStore } from '@xp/analytics';
 import type { ProjectionCache } from '../analytics/projection-cache';
 
 export type WalkDirection = 'UP' | 'DOWN' | 'BOTH';
@@ -217,8 +217,10 @@ export class LineageRepository {
     ] as const;
     for (const { side, ids, param, table, node, other } of sides) {
       if (ids.length === 0) continue;
-      params[param] = stringSetParam(ids);
-      const where = `FROM ${table} WHERE team = {team:String} AND ${node}_id IN ${inStringSet(param)}`;
+      // An Array(String) parameter, not a string set read through format(): a hop's frontier is at most
+      // a few thousand ids, and the set-building subquery cost ~10 ms more per hop on the 10M store.
+      params[param] = ids;
+      const where = `FROM ${table} WHERE team = {team:String} AND ${node}_id IN {${param}:Array(String)}`;
       parts.push(
         `SELECT '${side}' AS side, ${node}_id AS node_id, count() AS total, '' AS link_id, '' AS link_kind, '' AS node_kind, '' AS relation, '' AS run_id
          ${where} GROUP BY ${node}_id`,
