@@ -21,6 +21,9 @@ export async function startApiServer(
   options: { port?: number; host?: string; logger?: LoggerService | false; staticDir?: string } = {},
 ): Promise<ApiServer> {
   const app = await NestFactory.create(ApiModule.register(deps), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  // Express hashes every body it sends for an ETag; a GraphQL answer is never revalidated, and a
+  // lineage of thousands of nodes then costs a megabyte of SHA-1. Static files keep their own ETags.
+  (app.getHttpAdapter().getInstance() as express.Express).set('etag', false);
   const limit = deps.maxIngestBytes ?? DEFAULT_MAX_INGEST_BYTES;
   app.use('/v1/events', express.raw({ type: () => true, limit }));
   app.use('/graphql', express.json({ limit: '8mb' }));

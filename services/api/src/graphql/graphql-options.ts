@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
+import type { FormattedExecutionResult } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApiDependencies } from '../api-dependencies';
 import { authenticate, UnauthenticatedError } from '../auth/caller';
 import type { RunsRepository } from '../runs/runs.repository';
-import { compiledQueriesPlugin } from './compiled-queries';
+import { CompiledQueries } from './compiled-queries';
 import { toGraphQLError, unauthenticated } from './errors';
 import { queryLimitsRule } from './query-limits';
 import { createLoaders, type RequestContext } from './request-context';
@@ -26,6 +27,7 @@ export function graphqlOptions(deps: ApiDependencies, runs: RunsRepository): Apo
       throw error;
     }
   };
+  const compiled = new CompiledQueries();
   return {
     driver: ApolloDriver,
     typePaths: [SCHEMA_PATH],
@@ -36,9 +38,9 @@ export function graphqlOptions(deps: ApiDependencies, runs: RunsRepository): Apo
     csrfPrevention: true,
     validationRules: [queryLimitsRule()],
     // No cache hints are declared, so the default cache-control plugin's per-field hook is pure cost.
-    plugins: [latencyPlugin(deps), ApolloServerPluginCacheControlDisabled(), compiledQueriesPlugin()],
+    plugins: [latencyPlugin(deps), ApolloServerPluginCacheControlDisabled(), compiled.plugin()],
     // Apollo pretty-prints responses by default; a lineage of thousands of nodes then costs twice.
-    stringifyResult: (result: unknown) => JSON.stringify(result),
+    stringifyResult: (result: FormattedExecutionResult) => compiled.stringify(result),
     formatError: (formatted, error) => {
       const original = (error as { originalError?: unknown }).originalError;
       const mapped = original ? toGraphQLError(original) : undefined;
