@@ -12,7 +12,8 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
  * Only queries come here, and only answers without errors are sent from here: a query that ends in
  * an error is left to Apollo's own executor, which runs it again (a query changes nothing) and
  * reports and formats its errors exactly as for any other operation. Mutations and subscriptions
- * never take this path.
+ * never take this path. Plugins that hook execution itself (`executionDidStart`, `willResolveField`:
+ * tracing, field usage reporting) do not see compiled queries; this API installs none.
  */
 export class CompiledQueries {
   /** Compiled documents by query hash and operation, least recently used first; null when graphql-jit cannot compile one. */
