@@ -11,7 +11,11 @@ export type InsertFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'JSONCompactCo
 export interface EncodedInsert {
   table: string;
   format: InsertFormat;
-  body: Buffer;
+  /**
+   * The encoded rows as text: chDB takes an insert as one SQL string, so a Buffer would be encoded
+   * to UTF-8 and decoded again on the way (~0.5 s of the main thread per 200,000 events).
+   */
+  body: string;
   /** The columns the rows carry, in order (all columns when absent). */
   columns?: readonly string[];
   /** Settings for this insert only, e.g. `insert_deduplication_token`. */

@@ -1,8 +1,8 @@
 /** JSONCompactEachRow: one JSON array of values per line. */
-export function encodeRows(rows: readonly unknown[][]): Buffer {
+export function encodeRows(rows: readonly unknown[][]): string {
   let text = '';
   for (const row of rows) text += JSON.stringify(row) + '\n';
-  return Buffer.from(text, 'utf8');
+  return text;
 }
 
 /**
@@ -10,11 +10,11 @@ export function encodeRows(rows: readonly unknown[][]): Buffer {
  * single JSON.stringify cost about half of stringifying row by row, and ClickHouse parses it faster
  * (measured on chDB: encode 310 vs 570 ms, insert 1150 vs 1230 ms for 120k event rows).
  */
-export function encodeColumns(rows: readonly unknown[][], columnCount: number): Buffer {
+export function encodeColumns(rows: readonly unknown[][], columnCount: number): string {
   const columns: unknown[][] = Array.from({ length: columnCount }, () => new Array(rows.length));
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     for (let c = 0; c < columnCount; c++) columns[c][r] = row[c];
   }
-  return Buffer.from(JSON.stringify(columns), 'utf8');
+  return JSON.stringify(columns);
 }

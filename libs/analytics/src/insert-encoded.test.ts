@@ -23,7 +23,7 @@ describe('insertEncoded on chDB', () => {
   };
 
   it('drops a repeat carrying the same token, and the token does not outlive its insert', async () => {
-    const insert = (body: Buffer, token?: string) =>
+    const insert = (body: string, token?: string) =>
       temp.store.insertEncoded({ table: 'dedupe_probe', format: 'JSONCompactColumns', columns: ['id', 'n'], body, settings: token ? { insert_deduplication_token: token } : undefined });
     await insert(encodeColumns([['a', 1], ['b', 2]], 2), 'p0-0-1');
     await insert(encodeColumns([['a', 1], ['b', 2]], 2), 'p0-0-1');

@@ -24,7 +24,7 @@ describe('API reads at their limits', () => {
   });
 
   const insert = (table: string, rows: object[]) =>
-    store.insertEncoded({ table, format: 'JSONEachRow', body: Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n')) });
+    store.insertEncoded({ table, format: 'JSONEachRow', body: rows.map((row) => JSON.stringify(row)).join('\n') });
   const envelope = (i: number, runId = 'run-r') => ({
     team: 'alpha', experiment_id: 'exp', run_id: runId, event_id: randomUUID(), seq: i,
     occurred_at: '2026-11-01 12:00:00.000', log_partition: 0, log_offset: i,

@@ -91,5 +91,5 @@ function envelope(i: number, team = 'alpha') {
 }
 
 async function insertRows(store: AnalyticsStore, table: string, rows: object[]) {
-  await store.insertEncoded({ table, format: 'JSONEachRow', body: Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n')) });
+  await store.insertEncoded({ table, format: 'JSONEachRow', body: rows.map((row) => JSON.stringify(row)).join('\n') });
 }
