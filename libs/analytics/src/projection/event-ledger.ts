@@ -1,6 +1,6 @@
 import type { AnalyticsStore } from '../analytics-store';
 import type { PositionedEvent } from './projection-rows';
-import { encodeRows } from '../encode-rows';
+import { encodeColumns } from '../encode-rows';
 import { inStringSet, stringSetParam } from '../sql/string-set';
 
 /**
@@ -26,9 +26,9 @@ export async function recordProjected(store: AnalyticsStore, events: PositionedE
   const rows = events.map(({ event, partition, offset }) => [event.eventId, partition, offset]);
   await store.insertEncoded({
     table: 'projected_events',
-    format: 'JSONCompactEachRow',
+    format: 'JSONCompactColumns',
     columns: ['event_id', 'log_partition', 'log_offset'],
-    body: encodeRows(rows),
+    body: encodeColumns(rows, 3),
     settings: { insert_deduplication_token: token },
   });
 }
