@@ -1,5 +1,6 @@
 import { TOPICS, type EventLog } from '@xp/event-log';
 import { PROJECTOR_GROUP } from '@xp/projector';
+import { LruMap } from '../lru-map';
 
 /**
  * Results of reads over the projections, keyed by where the projector stands. The projections
@@ -18,14 +19,15 @@ export class ProjectionCache<T> {
   private position: string | undefined;
   /** Bumped whenever the position moves: results read under an older generation are not kept. */
   private generation = 0;
-  private readonly entries = new Map<string, { value: T; weight: number }>();
-  private weight = 0;
+  private readonly entries: LruMap<T>;
 
   /** @param capacity the most entries kept, or the most total weight when entries state one */
   constructor(
     private readonly log: EventLog,
-    private readonly capacity = 256,
-  ) {}
+    capacity = 256,
+  ) {
+    this.entries = new LruMap(capacity);
+  }
 
   /**
    * Looks up where the projector stands, emptying the cache when it moved. Returns the generation
@@ -40,7 +42,6 @@ export class ProjectionCache<T> {
     }
     if (position === undefined || position !== this.position) {
       this.entries.clear();
-      this.weight = 0;
       this.position = position;
       this.generation++;
     }
@@ -48,24 +49,12 @@ export class ProjectionCache<T> {
   }
 
   lookup(key: string): T | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key); // least recently used goes first when full
-    this.entries.set(key, entry);
-    return entry.value;
+    return this.entries.get(key);
   }
 
   /** Keeps a result read under `generation`, unless the projector has moved since. */
   remember(key: string, value: T, generation: number, weight = 1): void {
-    if (generation !== this.generation) return;
-    this.drop(key);
-    this.entries.set(key, { value, weight });
-    this.weight += weight;
-    for (const [oldest, entry] of this.entries) {
-      if (this.weight <= this.capacity) break;
-      this.entries.delete(oldest);
-      this.weight -= entry.weight;
-    }
+    if (generation === this.generation) this.entries.set(key, value, weight);
   }
 
   /** Memoizes one read under the current position; a failed read is not kept. */
@@ -77,15 +66,8 @@ export class ProjectionCache<T> {
     const computed = compute();
     this.remember(key, computed, generation);
     computed.catch(() => {
-      if (this.entries.get(key)?.value === computed) this.drop(key);
+      if (this.entries.peek(key) === computed) this.entries.delete(key);
     });
     return computed;
-  }
-
-  private drop(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.entries.delete(key);
-    this.weight -= entry.weight;
   }
 }

@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { LruMap } from '../lru-map';
 
 /**
  * Runs queries through graphql-jit: each distinct query document is compiled once into plain
@@ -16,12 +17,14 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
  * tracing, field usage reporting) do not see compiled queries; this API installs none.
  */
 export class CompiledQueries {
-  /** Compiled documents by query hash and operation, least recently used first; null when graphql-jit cannot compile one. */
-  private readonly compiled = new Map<string, CompiledQuery | null>();
+  /** Compiled documents by query hash and operation; null when graphql-jit cannot compile one. */
+  private readonly compiled: LruMap<CompiledQuery | null>;
   /** The serializer of each answer sent from here, found again by its data when Apollo writes the answer. */
   private readonly serializers = new WeakMap<object, CompiledQuery['stringify']>();
 
-  constructor(private readonly maxDocuments = 500) {}
+  constructor(maxDocuments = 500) {
+    this.compiled = new LruMap(maxDocuments);
+  }
 
   plugin(): ApolloServerPlugin {
     return {
@@ -50,11 +53,7 @@ export class CompiledQueries {
 
   private compile(key: string, build: () => CompiledQuery | null): CompiledQuery | null {
     const known = this.compiled.get(key);
-    if (known !== undefined) {
-      this.compiled.delete(key);
-      this.compiled.set(key, known);
-      return known;
-    }
+    if (known !== undefined) return known;
     let query: CompiledQuery | null;
     try {
       query = build();
@@ -62,7 +61,6 @@ export class CompiledQueries {
       query = null; // a document graphql-jit cannot handle is always left to Apollo's executor
     }
     this.compiled.set(key, query);
-    if (this.compiled.size > this.maxDocuments) this.compiled.delete(this.compiled.keys().next().value as string);
     return query;
   }
 }
