@@ -173,11 +173,12 @@ export class LineageRepository {
 
   /**
    * One hop: the frontier nodes' neighbours from the cache where it holds enough of them, the
-   * others read in one statement. Rows come back in node id order per side, as `read` gives them.
+   * others read in one statement. Links come in neighbour id order per node; nodes are returned in
+   * id order so the walk is the same every time.
    */
   private async hop(team: string, up: string[], down: string[], fanOut: number, generation: number | undefined): Promise<HopRow[]> {
     const cache = this.neighbours;
-    if (!cache || generation === undefined) return this.read(team, up, down, fanOut);
+    if (!cache || generation === undefined) return sortRows(await this.read(team, up, down, fanOut));
     const keyOf = (side: Side, nodeId: string) => `${team}\u0000${side}\u0000${nodeId}`;
     const found: HopRow[] = [];
     const missing: Record<Side, string[]> = { up: [], down: [] };
@@ -204,7 +205,7 @@ export class LineageRepository {
   }
 
   /**
-   * One hop in one statement: per frontier node and side, how many edges it has (read from the
+   * One statement: per node and side, how many edges it has (read from the
    * sort key alone) and its first `fanOut` edges (read in sort-key order). An aggregate collecting
    * the first edges would sort every edge of a checkpoint's 50,000 samples instead.
    */
@@ -212,15 +213,15 @@ export class LineageRepository {
     const parts: string[] = [];
     const params: Record<string, unknown> = { team, fanOut };
     const sides = [
-      { side: 'up', ids: up, param: 'up', table: 'lineage_edges_by_child', node: 'child', other: 'parent' },
-      { side: 'down', ids: down, param: 'down', table: 'lineage_edges', node: 'parent', other: 'child' },
+      { side: 'up', ids: up, table: 'lineage_edges_by_child', node: 'child', other: 'parent' },
+      { side: 'down', ids: down, table: 'lineage_edges', node: 'parent', other: 'child' },
     ] as const;
-    for (const { side, ids, param, table, node, other } of sides) {
+    for (const { side, ids, table, node, other } of sides) {
       if (ids.length === 0) continue;
       // An Array(String) parameter, not a string set read through format(): a hop's frontier is at most
       // a few thousand ids, and the set-building subquery cost ~10 ms more per hop on the 10M store.
-      params[param] = ids;
-      const where = `FROM ${table} WHERE team = {team:String} AND ${node}_id IN {${param}:Array(String)}`;
+      params[side] = ids;
+      const where = `FROM ${table} WHERE team = {team:String} AND ${node}_id IN {${side}:Array(String)}`;
       parts.push(
         `SELECT '${side}' AS side, ${node}_id AS node_id, count() AS total, '' AS link_id, '' AS link_kind, '' AS node_kind, '' AS relation, '' AS run_id
          ${where} GROUP BY ${node}_id`,
@@ -253,11 +254,12 @@ export class LineageRepository {
       if (row[2] === '' && nodeKind !== 'unknown') row[2] = nodeKind;
       row[4].push([linkId, linkKind, relation, runId]);
     }
-    return sortRows([...rows.values()]);
+    // Links arrive in sort-key order per node; the caller orders the nodes.
+    return [...rows.values()];
   }
 }
 
-/** Links arrive in sort-key order per node; nodes are taken in id order so the walk is the same every time. */
+/** Nodes in id order, so the walk is the same every time. */
 function sortRows(rows: HopRow[]): HopRow[] {
   return rows.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
 }
