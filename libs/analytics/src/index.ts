@@ -7,6 +7,7 @@ export * from './queries/pass-at-k';
 export * from './queries/leaderboard';
 export * from './projection/projection-rows';
 export * from './projection/project-events';
+export * from './projection/lineage-edges';
 export * from './projection/projection-sink';
 export * from './projection/write-intents';
 export * from './sql/statement-kind';

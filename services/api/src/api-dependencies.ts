@@ -1,6 +1,7 @@
 import type { AnalyticsStore } from '@xp/analytics';
 import type { ApiKeyStore } from '@xp/auth';
 import type { EventLog } from '@xp/event-log';
+import type { ProjectedWrites } from '@xp/projector';
 import type { SchemaRegistry } from '@xp/events';
 import type { Telemetry } from '@xp/telemetry';
 import type { LoopControl } from './loop-control';
@@ -22,6 +23,11 @@ export interface ApiDependencies {
    * something else writes them.
    */
   cacheResults?: boolean;
+  /**
+   * The writes of a projector running in this process (`xp up`): cached lineage neighbours then
+   * survive projector commits that do not touch them, instead of being read again after each one.
+   */
+  projectedWrites?: ProjectedWrites;
   /** True once the hosting process finished start-up (migrations applied, consumers running). */
   isReady?: () => boolean;
 }

@@ -6,7 +6,7 @@ import { HealthController } from './health/health.controller';
 import { IngestController } from './ingest/ingest.controller';
 import { LeaderboardResolver } from './leaderboard/leaderboard.resolver';
 import { ProjectionCache } from './analytics/projection-cache';
-import { LINEAGE_CACHE_LINKS, LineageRepository } from './lineage/lineage.repository';
+import { LINEAGE_CACHE_LINKS, LineageRepository, neighboursTouchedBy, type CachedNeighbours } from './lineage/lineage.repository';
 import { LineageResolver } from './lineage/lineage.resolver';
 import { LoopMutationsResolver } from './loop/loop.resolver';
 import { MetricsController } from './metrics/metrics.controller';
@@ -22,7 +22,7 @@ export class ApiModule {
     const repositories = {
       runs: new RunsRepository(deps.analytics),
       samples: new SamplesRepository(deps.analytics),
-      lineage: new LineageRepository(deps.analytics, deps.cacheResults === false ? undefined : new ProjectionCache(deps.log, LINEAGE_CACHE_LINKS)),
+      lineage: new LineageRepository(deps.analytics, deps.cacheResults === false ? undefined : lineageCache(deps)),
     };
     return {
       module: ApiModule,
@@ -43,4 +43,11 @@ export class ApiModule {
       ],
     };
   }
+}
+
+/** Lineage neighbours under the projector's position; following its writes when it runs in this process. */
+function lineageCache(deps: ApiDependencies): ProjectionCache<CachedNeighbours> {
+  const cache = new ProjectionCache<CachedNeighbours>(deps.log, LINEAGE_CACHE_LINKS);
+  if (deps.projectedWrites) cache.followWrites(deps.projectedWrites, neighboursTouchedBy);
+  return cache;
 }

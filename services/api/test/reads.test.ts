@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leaderboardQuery, migrate, openAnalyticsStore, queryLeaderboard, type AnalyticsStore } from '@xp/analytics';
 import type { EventLog } from '@xp/event-log';
+import { ProjectedWrites } from '@xp/projector';
 import { LINEAGE_CACHE_LINKS, LineageRepository, MAX_LINEAGE_NODES, type CachedNeighbours } from '../src/lineage/lineage.repository';
 import { ProjectionCache } from '../src/analytics/projection-cache';
 import { SamplesRepository } from '../src/samples/samples.repository';
@@ -268,6 +269,50 @@ describe('API reads at their limits', () => {
       cache.remember('c', 'C', second, 1);
       cache.remember('d', 'D', second, 1);
       expect([cache.lookup('b'), cache.lookup('c'), cache.lookup('d')]).toEqual([undefined, 'C', 'D']);
+    });
+
+    it('following writes, keeps across a move the entries no seen write touched', async () => {
+      let offsets = [5, 0];
+      const log = { committedOffsets: async () => offsets } as unknown as EventLog;
+      const writes = new ProjectedWrites();
+      const touched = new Map<string, string[]>([['0:5', ['a']]]);
+      const cache = new ProjectionCache<string>(log);
+      cache.followWrites(writes, ({ range }) => touched.get(`${range.partition}:${range.fromOffset}`) ?? []);
+      const write = (partition: number, fromOffset: number, toOffset: number) => writes.publish({ range: { partition, fromOffset, toOffset }, events: [] });
+      const first = (await cache.sync())!;
+      for (const key of ['a', 'b', 'c']) cache.remember(key, key.toUpperCase(), first);
+
+      // Visible before it is committed: what it touched goes at once, and reads begun before it are not kept.
+      write(0, 5, 9);
+      expect([cache.lookup('a'), cache.lookup('b')]).toEqual([undefined, 'B']);
+      cache.remember('late', 'read before the write', first);
+      expect(cache.lookup('late')).toBeUndefined();
+      offsets = [10, 0];
+      const second = (await cache.sync())!;
+      expect([cache.lookup('b'), cache.lookup('c')]).toEqual(['B', 'C']);
+      cache.remember('a', 'A2', second);
+
+      // Partitions are followed separately; a move waits for the writes it covers.
+      write(1, 0, 3);
+      offsets = [10, 4];
+      await cache.sync();
+      expect([cache.lookup('a'), cache.lookup('b')]).toEqual(['A2', 'B']);
+
+      // Records this process never saw written (offsets 10 and 11): the move empties the cache.
+      write(0, 12, 15);
+      offsets = [16, 4];
+      const third = (await cache.sync())!;
+      expect(cache.lookup('b')).toBeUndefined();
+      cache.remember('b', 'B3', third);
+      write(0, 16, 19);
+      offsets = [20, 4];
+      await cache.sync();
+      expect(cache.lookup('b')).toBe('B3');
+
+      // Offsets that went back (the projections were rebuilt) empty it too.
+      offsets = [0, 0];
+      await cache.sync();
+      expect(cache.lookup('b')).toBeUndefined();
     });
 
     it('answers without the cache when the log cannot say where the projector stands', async () => {

@@ -1,13 +1,17 @@
-import { PROJECTOR_GROUP, startProjector } from '@xp/projector';
+import { PROJECTOR_GROUP, startProjector, type ProjectedWrites } from '@xp/projector';
 import type { Subscription } from '@xp/event-log';
 import type { Telemetry } from '@xp/telemetry';
 import type { AnalyticsStack } from './stack';
 
-/** The projector as `xp up` and `xp serve projector` run it: its batches and failures in the process metrics. */
-export function startProjectorWithMetrics(stack: AnalyticsStack, telemetry: Telemetry): Promise<Subscription> {
+/**
+ * The projector as `xp up` and `xp serve projector` run it: its batches and failures in the process
+ * metrics, its writes published to `writes` for readers in the same process.
+ */
+export function startProjectorWithMetrics(stack: AnalyticsStack, telemetry: Telemetry, writes?: ProjectedWrites): Promise<Subscription> {
   return startProjector({
     log: stack.log,
     store: stack.store,
+    writes,
     onBatch: (_batch, stats) => {
       telemetry.eventsProjected.inc(stats.projected);
       telemetry.deadLettered.inc({ group: PROJECTOR_GROUP }, stats.rejected);

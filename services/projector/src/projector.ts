@@ -1,6 +1,7 @@
 import { ProjectionSink, type AnalyticsStore } from '@xp/analytics';
 import { DEFAULT_PARTITIONS, TOPICS, type BatchContext, type DeadLetter, type EventLog, type LogRecord, type Subscription } from '@xp/event-log';
 import { SchemaRegistry } from '@xp/events';
+import type { ProjectedWrites } from './projected-writes';
 import { decodeRecords } from './record-decoder';
 import { planWrites, rangeOf, splitCompleted } from './write-plan';
 
@@ -24,6 +25,8 @@ export interface ProjectorOptions {
   onError?: (error: unknown, context: BatchContext) => void;
   /** Called after each batch is written (its rows visible), before its offsets are committed. */
   onBatch?: (batch: LogRecord[], stats: BatchStats) => void;
+  /** Where each write is published once its rows are visible (for readers in this process). */
+  writes?: ProjectedWrites;
   registry?: SchemaRegistry;
 }
 
@@ -71,7 +74,10 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
       let projected = 0;
       for (const records of writes) {
         const { events, rejected } = decodeRecords(records, registry);
-        projected += await sink.write(rangeOf(records), events);
+        const range = rangeOf(records);
+        const fresh = await sink.write(range, events);
+        projected += fresh.length;
+        options.writes?.publish({ range, events: fresh });
         // Records read past the batch are delivered again later; they are dead-lettered then.
         deadLetters.push(...rejected.filter((letter) => letter.record.offset <= lastOffset));
       }

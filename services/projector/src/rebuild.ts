@@ -47,7 +47,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
       const records = await log.read(topic, partition, nextOffset, limit);
       if (records.length === 0) break;
       const { events, rejected } = decodeRecords(records, registry);
-      report.projected += await sink.write(rangeOf(records), events);
+      report.projected += (await sink.write(rangeOf(records), events)).length;
       report.records += records.length;
       report.rejected += rejected.length;
       nextOffset = records[records.length - 1].offset + 1;

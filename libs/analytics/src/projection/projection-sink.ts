@@ -29,8 +29,8 @@ export class ProjectionSink {
     this.facts = new ProjectionFacts(store.client);
   }
 
-  /** Projects the valid events of `range` (in log order); returns how many were new. */
-  async write(range: WriteRange, events: PositionedEvent[]): Promise<number> {
+  /** Projects the valid events of `range` (in log order); returns those that were new. */
+  async write(range: WriteRange, events: PositionedEvent[]): Promise<PositionedEvent[]> {
     const token = this.intents.token(range);
     await this.intents.announce(range);
     const fresh = await this.unprojected(events);
@@ -38,7 +38,7 @@ export class ProjectionSink {
     await writeRows(this.store, projection.rows, token);
     await recordProjected(this.store, fresh, token);
     this.facts.remember(projection);
-    return fresh.length;
+    return fresh;
   }
 
   /** Events neither projected by an earlier write nor repeated earlier in this one. */

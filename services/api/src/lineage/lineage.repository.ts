@@ -1,4 +1,5 @@
-import type { AnalyticsStore } from '@xp/analytics';
+import { lineageOf, type AnalyticsStore } from '@xp/analytics';
+import type { ProjectedWrite } from '@xp/projector';
 import type { ProjectionCache } from '../analytics/projection-cache';
 
 export type WalkDirection = 'UP' | 'DOWN' | 'BOTH';
@@ -66,6 +67,27 @@ export interface CachedNeighbours {
 
 /** How many links the neighbour cache keeps in all (a link is four short strings). */
 export const LINEAGE_CACHE_LINKS = 200_000;
+
+/** The cache key of a node's neighbours on one side, within its team. */
+function neighbourKey(team: string, side: Side, nodeId: string): string {
+  return `${team}\u0000${side}\u0000${nodeId}`;
+}
+
+/**
+ * The cached neighbours a projector write changed: each edge its events state (those the projector
+ * writes and those ClickHouse derives from them alike, see `lineageOf`) adds a child to its parent
+ * and a parent to its child.
+ */
+export function neighboursTouchedBy(write: ProjectedWrite): string[] {
+  const keys: string[] = [];
+  for (const { event } of write.events) {
+    const lineage = lineageOf(event);
+    if (lineage.parents.length === 0) continue;
+    keys.push(neighbourKey(event.team, 'up', lineage.id));
+    for (const parent of lineage.parents) keys.push(neighbourKey(event.team, 'down', parent.id));
+  }
+  return keys;
+}
 
 /** A hop's result row: a node's edge count (link id empty) or one of its first edges. */
 type FlatRow = [side: Side, nodeId: string, total: string, linkId: string, linkKind: string, nodeKind: string, relation: string, runId: string];
@@ -179,7 +201,7 @@ export class LineageRepository {
   private async hop(team: string, up: string[], down: string[], fanOut: number, generation: number | undefined): Promise<HopRow[]> {
     const cache = this.neighbours;
     if (!cache || generation === undefined) return sortRows(await this.read(team, up, down, fanOut));
-    const keyOf = (side: Side, nodeId: string) => `${team}\u0000${side}\u0000${nodeId}`;
+    const keyOf = (side: Side, nodeId: string) => neighbourKey(team, side, nodeId);
     const found: HopRow[] = [];
     const missing: Record<Side, string[]> = { up: [], down: [] };
     for (const [side, ids] of [['up', up], ['down', down]] as const) {

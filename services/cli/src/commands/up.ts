@@ -5,6 +5,7 @@ import { ApiKeyStore } from '@xp/auth';
 import { SchemaRegistry } from '@xp/events';
 import { DEFAULT_TEAM } from '@xp/loop';
 import { startApiServer, DEFAULT_PORT } from '@xp/api';
+import { ProjectedWrites } from '@xp/projector';
 import { DASHBOARD_DIR } from '@xp/dashboard';
 import { Telemetry } from '@xp/telemetry';
 import { nonNegativeInt, type BusFlags } from '../config';
@@ -29,11 +30,13 @@ export function registerUp(program: Command): void {
     const stack = await openAnalyticsStack(flags);
     const telemetry = new Telemetry();
     const keys = ApiKeyStore.open(stack.dataDir, process.env.XP_API_KEYS_FILE);
-    const projector = await startProjectorWithMetrics(stack, telemetry);
+    // The API's caches follow the projector's writes: both run in this process.
+    const projectedWrites = new ProjectedWrites();
+    const projector = await startProjectorWithMetrics(stack, telemetry, projectedWrites);
     const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`));
     let ready = false;
     const server = await startApiServer(
-      { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, isReady: () => ready },
+      { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, projectedWrites, isReady: () => ready },
       { port, host: flags.host, staticDir: DASHBOARD_DIR },
     );
     const dashboardKey = await localDashboardKey(keys, stack.dataDir);
