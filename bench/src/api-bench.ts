@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { migrate, openAnalyticsStore, type AnalyticsStore } from '@xp/analytics';
 import { startApiServer, type ApiDependencies, type ApiServer } from '@xp/api';
 import { ApiKeyStore } from '@xp/auth';
-import { EmbeddedEventLog } from '@xp/event-log';
-import { SchemaRegistry } from '@xp/events';
+import { EmbeddedEventLog, encodeEvent, TOPICS } from '@xp/event-log';
+import { SchemaRegistry, uuidv7, type XpEvent } from '@xp/events';
+import { PROJECTOR_GROUP, ProjectedWrites, startProjector } from '@xp/projector';
 import { Telemetry } from '@xp/telemetry';
 import { BENCHMARK, dataShape, generateData, idsFor, tableRows, type DataShape } from './api-bench-data';
 
@@ -156,6 +157,8 @@ interface Case {
   goalP95Ms?: number;
   /** Server to send the GraphQL request to (default: the main one). */
   server?: ApiServer;
+  /** Runs before each iteration, off the clock. */
+  between?: () => Promise<void>;
 }
 
 interface Measured {
@@ -202,6 +205,7 @@ async function measure(c: Case, main: ApiServer, recordOn: ApiServer, key: strin
     return ms;
   };
   for (let i = 0; i < warmup + iterations; i++) {
+    await c.between?.();
     let g: number;
     let b: number;
     if (i % 2 === 0) {
@@ -264,6 +268,11 @@ async function main(): Promise<void> {
     const uncached = await startApiServer({ ...deps, cacheResults: false }, { port: 0, logger: false });
     servers.push(server, uncached);
     const recorder = recordQueries(store);
+    // A projector in this process, as `xp up` runs it; a third server's lineage cache follows its writes.
+    const writes = new ProjectedWrites();
+    const projector = await startProjector({ log, store, writes, maxWaitMs: 5 });
+    const following = await startApiServer({ ...deps, projectedWrites: writes }, { port: 0, logger: false });
+    servers.push(following);
 
     // A checkpoint in the middle of the team's chain (it sampled, was trained on, and has a child).
     const g = Math.floor((shape.checkpoints - 1) / 2);
@@ -278,6 +287,13 @@ async function main(): Promise<void> {
       const w = data.lineage;
       const deepest = Math.max(...w.nodes.map((n: { distance: number }) => n.distance));
       return `${w.nodes.length} nodes, ${w.edges.length} edges, deepest node at ${deepest} hops, truncated ${w.truncated}`;
+    };
+    // Another checkpoint of the team samples while the walks run: the projector commits before every iteration.
+    let unrelated = 0;
+    const commitUnrelatedSample = async () => {
+      await log.append(TOPICS.events, [encodeEvent(unrelatedSample(team, `bench-live/s/${unrelated++}`))]);
+      const end = (await log.endOffsets(TOPICS.events)).join(',');
+      while ((await log.committedOffsets(PROJECTOR_GROUP, TOPICS.events)).join(',') !== end) await new Promise((r) => setTimeout(r, 2));
     };
     const walk = (direction: string, cached: boolean, limits: { limit?: number; fanOut?: number } = {}): Case => ({
       name: `lineage ${direction} depth 6${limits.limit ? ` (limit ${limits.limit}, fanOut ${limits.fanOut})` : ''} (${cached ? 'cached' : 'uncached'})`,
@@ -314,6 +330,13 @@ async function main(): Promise<void> {
       walk('BOTH', false),
       walk('UP', false),
       walk('BOTH', false, { limit: 5000, fanOut: 5000 }),
+      { ...walk('BOTH', true), name: 'lineage BOTH depth 6, projector committing (cache emptied per commit)', between: commitUnrelatedSample },
+      {
+        ...walk('BOTH', true),
+        name: 'lineage BOTH depth 6, projector committing (cache following its writes)',
+        server: following,
+        between: commitUnrelatedSample,
+      },
       {
         name: 'samples page (50, verdict CORRECT)',
         query: `query Page($runId: ID!, $first: Int!) {
@@ -332,6 +355,7 @@ async function main(): Promise<void> {
       console.log(`  ${c.name}: done`);
     }
     printResults(results);
+    await projector.stop();
   } finally {
     for (const s of servers) await s.close();
     agent.destroy();
@@ -340,6 +364,16 @@ async function main(): Promise<void> {
     await store.close();
     if (!given) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A sample of a checkpoint outside the generated data, as the loop would append it. */
+function unrelatedSample(team: string, sampleId: string): XpEvent {
+  const at = Date.UTC(2026, 11, 1);
+  return {
+    eventId: uuidv7(at), type: 'sample.generated', schemaVersion: 1, team, experimentId: 'bench-live', runId: 'bench-live', seq: 0,
+    producer: 'api-bench', occurredAt: new Date(at).toISOString(), parents: [],
+    payload: { sampleId, problemId: 'bench-live/problem', checkpointId: 'bench-live/ckpt', iteration: 1, attempt: 0, output: '1', tokens: 1, logprob: -1, seed: 1 },
+  } as XpEvent;
 }
 
 async function scalar(store: AnalyticsStore, query: string): Promise<string> {
