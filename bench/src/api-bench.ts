@@ -18,7 +18,7 @@ import { startApiServer, type ApiDependencies, type ApiServer } from '@xp/api';
 import { ApiKeyStore } from '@xp/auth';
 import { EmbeddedEventLog, encodeEvent, TOPICS } from '@xp/event-log';
 import { SchemaRegistry, uuidv7, type XpEvent } from '@xp/events';
-import { PROJECTOR_GROUP, ProjectedWrites, startProjector } from '@xp/projector';
+import { caughtUp, PROJECTOR_GROUP, ProjectedWrites, startProjector } from '@xp/projector';
 import { Telemetry } from '@xp/telemetry';
 import { BENCHMARK, dataShape, generateData, idsFor, tableRows, type DataShape } from './api-bench-data';
 
@@ -292,8 +292,7 @@ async function main(): Promise<void> {
     let unrelated = 0;
     const commitUnrelatedSample = async () => {
       await log.append(TOPICS.events, [encodeEvent(unrelatedSample(team, `bench-live/s/${unrelated++}`))]);
-      const end = (await log.endOffsets(TOPICS.events)).join(',');
-      while ((await log.committedOffsets(PROJECTOR_GROUP, TOPICS.events)).join(',') !== end) await new Promise((r) => setTimeout(r, 2));
+      await caughtUp(log, PROJECTOR_GROUP, 2);
     };
     const walk = (direction: string, cached: boolean, limits: { limit?: number; fanOut?: number } = {}): Case => ({
       name: `lineage ${direction} depth 6${limits.limit ? ` (limit ${limits.limit}, fanOut ${limits.fanOut})` : ''} (${cached ? 'cached' : 'uncached'})`,

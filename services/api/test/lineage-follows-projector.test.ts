@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { lineageOf, migrate, openAnalyticsStore, type AnalyticsStore } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, TOPICS, type Subscription } from '@xp/event-log';
 import { uuidv7, type XpEvent } from '@xp/events';
-import { PROJECTOR_GROUP, ProjectedWrites, startProjector } from '@xp/projector';
+import { caughtUp, PROJECTOR_GROUP, ProjectedWrites, startProjector } from '@xp/projector';
 import { ProjectionCache } from '../src/analytics/projection-cache';
 import { LINEAGE_CACHE_LINKS, LineageRepository, neighboursTouchedBy, type CachedNeighbours } from '../src/lineage/lineage.repository';
 
@@ -32,12 +32,7 @@ describe('lineage neighbours cached while the projector in this process writes',
 
   const appendAndProject = async (events: XpEvent[]) => {
     await log.append(TOPICS.events, events.map(encodeEvent));
-    const end = (await log.endOffsets(TOPICS.events)).join(',');
-    const deadline = Date.now() + 30_000;
-    while ((await log.committedOffsets(PROJECTOR_GROUP, TOPICS.events)).join(',') !== end) {
-      if (Date.now() > deadline) throw new Error('the projector did not commit what was appended');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await caughtUp(log, PROJECTOR_GROUP, 10);
   };
 
   beforeAll(async () => {

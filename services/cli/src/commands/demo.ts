@@ -5,8 +5,7 @@ import { nonNegativeInt, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { formatSummary, runDemo, runFork, summarize } from '../loop-runner';
 import { openAnalyticsStack, openLogStack } from '../stack';
-import { caughtUp } from './project';
-import { PROJECTOR_GROUP, startProjector } from '@xp/projector';
+import { caughtUp, PROJECTOR_GROUP, startProjector } from '@xp/projector';
 import { EXIT_REJECTED } from './ingest';
 
 export const DEFAULT_DEMO_ITERATIONS = 6;

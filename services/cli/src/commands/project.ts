@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { TOPICS, type EventLog } from '@xp/event-log';
-import { PROJECTOR_GROUP, rebuildProjections, startProjector } from '@xp/projector';
+import { TOPICS } from '@xp/event-log';
+import { caughtUp, PROJECTOR_GROUP, rebuildProjections, startProjector } from '@xp/projector';
 import type { BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { progressBar } from '../progress';
@@ -70,14 +70,4 @@ export function registerProject(program: Command): void {
       await stack.close();
     }
   });
-}
-
-/** Waits until the group has committed everything the log held when this was called. */
-export async function caughtUp(log: EventLog, groupId: string): Promise<void> {
-  const ends = await log.endOffsets(TOPICS.events);
-  for (;;) {
-    const committed = await log.committedOffsets(groupId, TOPICS.events);
-    if (ends.every((end, p) => (committed[p] ?? 0) >= end)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
