@@ -13,4 +13,5 @@ export * from './projection/write-intents';
 export * from './sql/statement-kind';
 export * from './sql/read-only-sql';
 export * from './encode-rows';
+export * from './result-rows';
 export * from './sql/string-set';

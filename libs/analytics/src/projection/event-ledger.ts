@@ -1,6 +1,7 @@
 import type { AnalyticsStore } from '../analytics-store';
 import type { PositionedEvent } from './projection-rows';
 import { encodeColumns } from '../encode-rows';
+import { resultRows } from '../result-rows';
 import { inStringSet, stringSetParam } from '../sql/string-set';
 
 /**
@@ -12,12 +13,11 @@ import { inStringSet, stringSetParam } from '../sql/string-set';
  */
 export async function alreadyProjected(store: AnalyticsStore, eventIds: string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
-  const result = await store.client.query({
+  const rows = await resultRows<[string]>(await store.client.query({
     query: `SELECT DISTINCT event_id FROM projected_events WHERE event_id IN ${inStringSet('ids')}`,
     query_params: { ids: stringSetParam(eventIds) },
     format: 'JSONCompactEachRow',
-  });
-  const rows = await result.json<[string]>();
+  }));
   return new Set(rows.map(([id]) => id));
 }
 

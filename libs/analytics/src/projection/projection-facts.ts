@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { resultRows } from '../result-rows';
 import { answerSql } from './answer';
 import { factKey, type Projection } from './project-events';
 import type { PositionedEvent, ProjectionContext, SampleFacts } from './projection-rows';
@@ -112,12 +113,11 @@ export class ProjectionFacts {
   private async lookup<T>(query: string, keys: Set<string>, partition: number, before: number): Promise<T[]> {
     const parts = [...keys].map((key) => key.split('\u0000'));
     const distinct = (i: number) => [...new Set(parts.map((p) => p[i]))];
-    const result = await this.client.query({
+    return resultRows<T>(await this.client.query({
       query,
       query_params: { partition, before, teams: distinct(0), runs: distinct(1), ids: distinct(2) },
       format: 'JSONEachRow',
-    });
-    return result.json<T>();
+    }));
   }
 }
 

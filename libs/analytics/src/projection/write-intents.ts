@@ -1,5 +1,6 @@
 import type { AnalyticsStore } from '../analytics-store';
 import { encodeRows } from '../encode-rows';
+import { resultRows } from '../result-rows';
 
 /** A write the projector announced: records [fromOffset, toOffset] of one partition. */
 export interface WriteRange {
@@ -39,14 +40,13 @@ export class WriteIntents {
   async last(partition: number): Promise<WriteRange | undefined> {
     const known = this.announced.get(partition);
     if (known) return known;
-    const result = await this.store.client.query({
+    const [row] = await resultRows<{ from_offset: string | number; to_offset: string | number }>(await this.store.client.query({
       query: `SELECT from_offset, to_offset FROM projector_writes
               WHERE group_id = {group:String} AND topic = {topic:String} AND log_partition = {partition:UInt32}
               ORDER BY from_offset DESC LIMIT 1`,
       query_params: { group: this.groupId, topic: this.topic, partition },
       format: 'JSONEachRow',
-    });
-    const [row] = await result.json<{ from_offset: string | number; to_offset: string | number }>();
+    }));
     return row ? { partition, fromOffset: Number(row.from_offset), toOffset: Number(row.to_offset) } : undefined;
   }
 

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { resultRows } from '../result-rows';
 import { passAtKSql } from './pass-at-k';
 
 export type LeaderboardGroupBy = 'checkpoint' | 'run';
@@ -97,8 +98,7 @@ export function leaderboardQuery(options: LeaderboardOptions): { query: string; 
 }
 
 export async function queryLeaderboard(client: ClickHouseClient, options: LeaderboardOptions): Promise<LeaderboardRow[]> {
-  const result = await client.query({ ...leaderboardQuery(options), format: 'JSONEachRow' });
-  const rows = await result.json<Record<string, unknown>>();
+  const rows = await resultRows<Record<string, unknown>>(await client.query({ ...leaderboardQuery(options), format: 'JSONEachRow' }));
   return rows.map((row) => ({
     group_id: String(row.group_id),
     problems: Number(row.problems),

@@ -1,4 +1,4 @@
-import { lineageOf, type AnalyticsStore } from '@xp/analytics';
+import { lineageOf, resultRows, type AnalyticsStore } from '@xp/analytics';
 import type { ProjectedWrite } from '@xp/projector';
 import type { ProjectionCache } from '../analytics/projection-cache';
 
@@ -251,15 +251,11 @@ export class LineageRepository {
          ${where} ORDER BY ${node}_id, ${other}_id LIMIT {fanOut:UInt32} BY ${node}_id`,
       );
     }
-    const result = await this.store.client.query({
+    const flat = await resultRows<FlatRow>(await this.store.client.query({
       query: parts.map((part) => `(${part})`).join(' UNION ALL '),
       query_params: params,
       format: 'JSONCompactEachRow',
-    });
-    // One row per line, each a JSON array on one line: parsed as one array, thousands of rows cost
-    // one JSON.parse instead of one per row.
-    const text = (await result.text()).trimEnd();
-    const flat = text === '' ? [] : (JSON.parse(`[${text.replaceAll('\n', ',')}]`) as FlatRow[]);
+    }));
     const rows = new Map<string, HopRow>();
     const rowOf = (side: Side, nodeId: string) => {
       const key = `${side}\u0000${nodeId}`;
