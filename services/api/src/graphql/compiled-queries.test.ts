@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { GraphQLError, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { GraphQLError, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, GraphQLString } from 'graphql';
 import { CompiledQueries } from './compiled-queries';
 
 describe('compiled queries', () => {
@@ -8,6 +8,11 @@ describe('compiled queries', () => {
   const Node = new GraphQLObjectType({
     name: 'Node',
     fields: { id: { type: new GraphQLNonNull(GraphQLString) }, distance: { type: GraphQLInt } },
+  });
+  const Stamp = new GraphQLScalarType({ name: 'Stamp', serialize: (value) => new Date(value as number).toISOString() });
+  const Event = new GraphQLObjectType({
+    name: 'Event',
+    fields: { id: { type: new GraphQLNonNull(GraphQLString) }, at: { type: new GraphQLNonNull(Stamp) } },
   });
   const schema = new GraphQLSchema({
     query: new GraphQLObjectType({
@@ -19,6 +24,13 @@ describe('compiled queries', () => {
           resolve: (_root, { first }: { first: number }) => {
             count('nodes');
             return Array.from({ length: first }, (_, i) => ({ id: `n${i}`, distance: i }));
+          },
+        },
+        events: {
+          type: new GraphQLList(Event),
+          resolve: () => {
+            count('events');
+            return [{ id: 'e0', at: 0 }, { id: 'e1', at: 86_400_000 }];
           },
         },
         broken: {
@@ -54,6 +66,7 @@ describe('compiled queries', () => {
       const answer = await run(servers.compiled, query, { first: 3 });
       expect(answer).toEqual(expected);
       // Written by the query's own serializer, to the same text.
+      expect(compiled.answeredHere(answer)).toBe(true);
       expect(compiled.stringify(answer)).toBe(JSON.stringify(expected));
     }
     expect(expected.data).toEqual({ nodes: [{ id: 'n0', distance: 0 }, { id: 'n1', distance: 1 }, { id: 'n2', distance: 2 }] });
@@ -80,10 +93,24 @@ describe('compiled queries', () => {
     }
   });
 
+  it('compiles a query that selects a custom scalar too, written by JSON.stringify', async () => {
+    const query = '{ events { id at } }';
+    const expected = await run(servers.plain, query);
+    expect(expected.data).toEqual({ events: [{ id: 'e0', at: '1970-01-01T00:00:00.000Z' }, { id: 'e1', at: '1970-01-02T00:00:00.000Z' }] });
+    calls = {};
+    const answer = await run(servers.compiled, query);
+    expect(answer).toEqual(expected);
+    expect(compiled.answeredHere(answer)).toBe(true);
+    expect(compiled.stringify(answer)).toBe(JSON.stringify(expected));
+    expect(calls).toEqual({ events: 1 });
+  });
+
   it('leaves a query that fails to graphql-js, so its errors read as they always did', async () => {
     const expected = await run(servers.plain, '{ broken }');
     calls = {};
-    expect(await run(servers.compiled, '{ broken }')).toEqual(expected);
+    const answer = await run(servers.compiled, '{ broken }');
+    expect(answer).toEqual(expected);
+    expect(compiled.answeredHere(answer)).toBe(false);
     expect(expected.errors?.[0]).toMatchObject({ message: 'broken on purpose', extensions: { code: 'BAD_USER_INPUT' } });
     // Once compiled, once by Apollo's executor.
     expect(calls).toEqual({ broken: 2 });

@@ -1,5 +1,5 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import type { FormattedExecutionResult } from 'graphql';
+import type { DocumentNode, FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LruMap } from '../lru-map';
 
@@ -31,10 +31,7 @@ export class CompiledQueries {
       requestDidStart: async () => ({
         responseForOperation: async (ctx) => {
           if (ctx.operation.operation !== 'query') return null;
-          const query = this.compile(`${ctx.queryHash}\u0000${ctx.operationName ?? ''}`, () => {
-            const result = compileQuery(ctx.schema, ctx.document, ctx.operationName ?? undefined, { customJSONSerializer: true });
-            return isCompiledQuery(result) ? result : null;
-          });
+          const query = this.compile(`${ctx.queryHash}\u0000${ctx.operationName ?? ''}`, () => compileDocument(ctx.schema, ctx.document, ctx.operationName ?? undefined));
           if (!query) return null;
           const result = await query.query(undefined, ctx.contextValue, ctx.request.variables ?? {});
           if (result.errors?.length || !result.data) return null;
@@ -43,6 +40,11 @@ export class CompiledQueries {
         },
       }),
     };
+  }
+
+  /** True when this answer was computed by a compiled query (and is written by its serializer). */
+  answeredHere(result: FormattedExecutionResult): boolean {
+    return result.data !== undefined && result.data !== null && this.serializers.has(result.data);
   }
 
   /** Apollo's `stringifyResult`: an answer from here with its query's serializer, any other with JSON.stringify. */
@@ -63,4 +65,16 @@ export class CompiledQueries {
     this.compiled.set(key, query);
     return query;
   }
+}
+
+/**
+ * Compiles a query with a serializer generated for its shape. graphql-jit generates one only for
+ * the built-in scalars, so a query that selects a custom scalar (DateTime, JSON) is compiled with
+ * JSON.stringify as its serializer instead: it still skips graphql-js's per-field interpretation.
+ */
+function compileDocument(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | null {
+  const serialized = compileQuery(schema, document, operationName, { customJSONSerializer: true });
+  if (isCompiledQuery(serialized)) return serialized;
+  const plain = compileQuery(schema, document, operationName);
+  return isCompiledQuery(plain) ? plain : null;
 }
