@@ -41,6 +41,11 @@ export class LruMap<V> {
     this.weight -= entry.weight;
   }
 
+  /** The keys, least recently used first; not a use. */
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
   clear(): void {
     this.entries.clear();
     this.weight = 0;

@@ -93,6 +93,11 @@ export class ProjectionCache<T> {
     return to.every((offset, p) => offset >= from[p] && offset <= covered[p]);
   }
 
+  /** The keys of the entries held now. */
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
   lookup(key: string): T | undefined {
     return this.entries.get(key);
   }

@@ -1,10 +1,10 @@
 import { Args, Context, Query, Resolver } from '@nestjs/graphql';
 import { Inject } from '@nestjs/common';
-import { queryLeaderboard, type LeaderboardRow } from '@xp/analytics';
+import { queryLeaderboard, type LeaderboardOptions, type LeaderboardRow } from '@xp/analytics';
 import { API_DEPENDENCIES, type ApiDependencies } from '../api-dependencies';
 import type { RequestContext } from '../graphql/request-context';
 import { badInput } from '../graphql/errors';
-import { ProjectionCache } from '../analytics/projection-cache';
+import { leaderboardCache, leaderboardKey, type LeaderboardCache } from './leaderboard-cache';
 
 type Metric = 'PASS_AT_K' | 'MAJ_AT_K' | 'MEAN_REWARD' | 'SOLVED';
 
@@ -12,10 +12,10 @@ const MAX_K = 1000;
 
 @Resolver('Query')
 export class LeaderboardResolver {
-  private readonly cache: ProjectionCache<Promise<LeaderboardRow[]>> | undefined;
+  private readonly cache: LeaderboardCache | undefined;
 
   constructor(@Inject(API_DEPENDENCIES) private readonly deps: ApiDependencies) {
-    this.cache = deps.cacheResults === false ? undefined : new ProjectionCache(deps.log);
+    this.cache = leaderboardCache(deps);
   }
 
   @Query('leaderboard')
@@ -30,18 +30,18 @@ export class LeaderboardResolver {
   ) {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput(`k must be between 1 and ${MAX_K}, got ${k}`);
     if (scope === 'EXPERIMENT' && !experimentId) throw badInput('scope EXPERIMENT needs experimentId');
-    const options = {
+    const options: LeaderboardOptions = {
       team: ctx.caller.team,
       benchmark,
       k,
-      groupBy: groupBy === 'RUN' ? ('run' as const) : ('checkpoint' as const),
+      groupBy: groupBy === 'RUN' ? 'run' : 'checkpoint',
       experimentId: scope === 'EXPERIMENT' ? experimentId : undefined,
       // Only what the metric needs: majority votes and rewards cost reads of their own.
       majority: metric === 'MAJ_AT_K',
       meanReward: metric === 'MEAN_REWARD',
     };
     const read = () => queryLeaderboard(this.deps.analytics.client, options);
-    const rows = this.cache ? await this.cache.get(JSON.stringify(options), read) : await read();
+    const rows = this.cache ? await this.cache.get(leaderboardKey(options), read) : await read();
     const ranked = rows
       .map((row) => ({ row, ...valueOf(row, metric, k) }))
       .sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.row.group_id.localeCompare(b.row.group_id));

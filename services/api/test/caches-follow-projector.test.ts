@@ -1,17 +1,18 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { lineageOf, migrate, openAnalyticsStore, type AnalyticsStore } from '@xp/analytics';
+import { lineageOf, migrate, openAnalyticsStore, queryLeaderboard, type AnalyticsStore, type LeaderboardOptions, type LeaderboardRow } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, TOPICS, type Subscription } from '@xp/event-log';
 import { uuidv7, type XpEvent } from '@xp/events';
 import { caughtUp, PROJECTOR_GROUP, ProjectedWrites, startProjector } from '@xp/projector';
 import { ProjectionCache } from '../src/analytics/projection-cache';
 import { LINEAGE_CACHE_LINKS, LineageRepository, neighboursTouchedBy, type CachedNeighbours } from '../src/lineage/lineage.repository';
+import { leaderboardKey, leaderboardsTouchedBy } from '../src/leaderboard/leaderboard-cache';
 
 const EXAMPLES_DIR = resolve(__dirname, '../../../schemas/examples');
 
-/** A real projector in this process, publishing its writes to the lineage cache, on chDB and the embedded log. */
-describe('lineage neighbours cached while the projector in this process writes', () => {
+/** A real projector in this process, publishing its writes to the API's caches, on chDB and the embedded log. */
+describe('reads cached while the projector in this process writes', () => {
   let dir: string;
   let log: EmbeddedEventLog;
   let store: AnalyticsStore;
@@ -23,11 +24,19 @@ describe('lineage neighbours cached while the projector in this process writes',
     .map((line) => JSON.parse(line) as XpEvent)
     .sort((a, b) => a.seq - b.seq);
   const sampleOf = examples.find((e) => e.type === 'sample.generated')!;
+  const verdictOf = examples.find((e) => e.type === 'sample.verified')!;
   /** A sample like the example's, of another checkpoint or problem. */
   const sample = (id: string, checkpointId: string, problemId: string, runId = sampleOf.runId): XpEvent =>
     ({
       ...sampleOf, eventId: uuidv7(Date.UTC(2026, 10, 2)), runId, seq: 100, parents: [],
       payload: { ...(sampleOf.payload as object), sampleId: id, checkpointId, problemId },
+    }) as XpEvent;
+
+  /** A verdict on a sample, like the example's. */
+  const verdict = (sampleId: string, problemId: string, verdictText: string): XpEvent =>
+    ({
+      ...verdictOf, eventId: uuidv7(Date.UTC(2026, 10, 2)), seq: 101, parents: [sampleId],
+      payload: { ...(verdictOf.payload as object), sampleId, problemId, verdict: verdictText },
     }) as XpEvent;
 
   const appendAndProject = async (events: XpEvent[]) => {
@@ -89,4 +98,32 @@ describe('lineage neighbours cached while the projector in this process writes',
     expect(after.nodes.map((n) => n.id)).toContain('run-001/s/9/new');
     expect(statements).toBe(firstWalk + 2);
   });
+
+  it('keeps other teams\' leaderboards across a team\'s writes and reads that team\'s again', async () => {
+    let statements = 0;
+    const counting = { query: (q: never) => (statements++, store.client.query(q)) } as unknown as AnalyticsStore['client'];
+    const cache = new ProjectionCache<Promise<LeaderboardRow[]>>(log);
+    cache.followWrites(writes, (write) => leaderboardsTouchedBy(cache.keys(), write));
+    const board = (team: string): LeaderboardOptions => ({ team, benchmark: 'arith', k: 1, groupBy: 'checkpoint' });
+    const cached = (team: string) => cache.get(leaderboardKey(board(team)), () => queryLeaderboard(counting, board(team)));
+    const fresh = (team: string) => queryLeaderboard(store.client, board(team));
+
+    expect(await cached('alpha')).toEqual(await fresh('alpha'));
+    expect(await cached('beta')).toEqual(await fresh('beta'));
+    expect(statements).toBe(2);
+
+    // Team alpha samples a new checkpoint and one attempt is judged incorrect: only alpha's board is read again.
+    await appendAndProject([sample('run-001/s/9/judged', 'ckpt-judged', 'arith/train/0001'), verdict('run-001/s/9/judged', 'arith/train/0001', 'incorrect')]);
+    const alpha = await cached('alpha');
+    expect(alpha).toEqual(await fresh('alpha'));
+    expect(alpha.map((row) => row.group_id)).toContain('ckpt-judged');
+    expect(await cached('beta')).toEqual(await fresh('beta'));
+    expect(statements).toBe(3);
+
+    // Nothing moved since: both come from the cache.
+    await cached('alpha');
+    await cached('beta');
+    expect(statements).toBe(3);
+  });
 });
+
