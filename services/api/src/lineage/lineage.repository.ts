@@ -256,15 +256,16 @@ export class LineageRepository {
       query_params: params,
       format: 'JSONCompactEachRow',
     }));
-    const rows = new Map<string, HopRow>();
-    const rowOf = (side: Side, nodeId: string) => {
-      const key = `${side}\u0000${nodeId}`;
-      let row = rows.get(key);
-      if (!row) rows.set(key, (row = [side, nodeId, '', 0, []]));
-      return row;
-    };
+    // Per side by node id: no key to build per row. Each subquery returns a node's rows together,
+    // so most rows belong to the row before's node and skip the lookup as well.
+    const rows: Record<Side, Map<string, HopRow>> = { up: new Map(), down: new Map() };
+    let row: HopRow | undefined;
     for (const [side, nodeId, total, linkId, linkKind, nodeKind, relation, runId] of flat) {
-      const row = rowOf(side, nodeId);
+      if (row === undefined || row[1] !== nodeId || row[0] !== side) {
+        const bySide = rows[side];
+        row = bySide.get(nodeId);
+        if (!row) bySide.set(nodeId, (row = [side, nodeId, '', 0, []]));
+      }
       if (linkId === '') {
         row[3] = Number(total);
         continue;
@@ -273,7 +274,7 @@ export class LineageRepository {
       row[4].push([linkId, linkKind, relation, runId]);
     }
     // Links arrive in sort-key order per node; the caller orders the nodes.
-    return [...rows.values()];
+    return [...rows.up.values(), ...rows.down.values()];
   }
 }
 
