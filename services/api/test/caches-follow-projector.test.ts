@@ -1,13 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { lineageOf, migrate, openAnalyticsStore, queryLeaderboard, type AnalyticsStore, type LeaderboardOptions, type LeaderboardRow } from '@xp/analytics';
+import { lineageOf, migrate, openAnalyticsStore, queryLeaderboard, type AnalyticsStore, type LeaderboardOptions } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, TOPICS, type Subscription } from '@xp/event-log';
 import { uuidv7, type XpEvent } from '@xp/events';
 import { caughtUp, PROJECTOR_GROUP, ProjectedWrites, startProjector } from '@xp/projector';
 import { ProjectionCache } from '../src/analytics/projection-cache';
 import { LINEAGE_CACHE_LINKS, LineageRepository, neighboursTouchedBy, type CachedNeighbours } from '../src/lineage/lineage.repository';
-import { leaderboardKey, leaderboardsTouchedBy } from '../src/leaderboard/leaderboard-cache';
+import { leaderboardCache, leaderboardKey } from '../src/leaderboard/leaderboard-cache';
 
 const EXAMPLES_DIR = resolve(__dirname, '../../../schemas/examples');
 
@@ -102,8 +102,7 @@ describe('reads cached while the projector in this process writes', () => {
   it('keeps other teams\' leaderboards across a team\'s writes and reads that team\'s again', async () => {
     let statements = 0;
     const counting = { query: (q: never) => (statements++, store.client.query(q)) } as unknown as AnalyticsStore['client'];
-    const cache = new ProjectionCache<Promise<LeaderboardRow[]>>(log);
-    cache.followWrites(writes, (write) => leaderboardsTouchedBy(cache.keys(), write));
+    const cache = leaderboardCache({ log, projectedWrites: writes })!;
     const board = (team: string): LeaderboardOptions => ({ team, benchmark: 'arith', k: 1, groupBy: 'checkpoint' });
     const cached = (team: string) => cache.get(leaderboardKey(board(team)), () => queryLeaderboard(counting, board(team)));
     const fresh = (team: string) => queryLeaderboard(store.client, board(team));

@@ -23,7 +23,7 @@ export function leaderboardsTouchedBy(keys: readonly string[], write: ProjectedW
  * Leaderboards under the projector's position, or none when `cacheResults` is off. When the
  * projector runs in this process (`xp up`), a team's writes drop only that team's leaderboards.
  */
-export function leaderboardCache(deps: ApiDependencies): LeaderboardCache | undefined {
+export function leaderboardCache(deps: Pick<ApiDependencies, 'log' | 'cacheResults' | 'projectedWrites'>): LeaderboardCache | undefined {
   if (deps.cacheResults === false) return undefined;
   const cache: LeaderboardCache = new ProjectionCache(deps.log);
   if (deps.projectedWrites) cache.followWrites(deps.projectedWrites, (write) => leaderboardsTouchedBy(cache.keys(), write));
