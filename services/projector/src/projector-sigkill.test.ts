@@ -3,19 +3,32 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { openAnalyticsStore, type AnalyticsStore } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, TOPICS } from '@xp/event-log';
 import type { XpEvent } from '@xp/events';
+import { Rng } from '@xp/loop';
 import { takeEvents } from './bench/mixed-events';
 import { PROJECTOR_GROUP } from './projector';
 
 /** The built child entry (npm test builds before testing). */
 const CHILD = resolve(__dirname, '../dist/testing/projector-process.js');
 const KILLS = 6;
+/** Reproduce a failing run with XP_CRASH_SEED=<the seed in its title>. */
+const SEED = process.env.XP_CRASH_SEED ? Number(process.env.XP_CRASH_SEED) : Date.now() % 2 ** 31;
 
-describe('projector killed with SIGKILL at random points', () => {
+interface Life {
+  proc: ChildProcess;
+  /** Last offset per partition whose batch the child reported written to ClickHouse. */
+  written: Map<number, number>;
+  /** Resolves once the child printed its n-th `written` line (with HOLD_AFTER_BATCH = n it then stops dead). */
+  nthWrite(n: number): Promise<void>;
+}
+
+describe('projector killed with SIGKILL at seeded points', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xp-sigkill-'));
   const log = EmbeddedEventLog.open({ dir });
+  const rng = new Rng(SEED);
   let child: ChildProcess | undefined;
   let store: AnalyticsStore | undefined;
 
@@ -27,22 +40,49 @@ describe('projector killed with SIGKILL at random points', () => {
   });
 
   // Each life reads with another batch size, so a batch cut short by a kill is delivered again with other boundaries.
-  const startChild = async () => {
-    const batchSize = String(150 + Math.floor(Math.random() * 700));
-    const proc = spawn(process.execPath, [CHILD, dir, batchSize], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [chunk] = (await once(proc.stdout!, 'data')) as [Buffer];
-    expect(chunk.toString()).toContain('ready');
-    return proc;
+  const startChild = async (holdAfterBatch = 0): Promise<Life> => {
+    const batchSize = String(rng.intBetween(150, 850));
+    const proc = spawn(process.execPath, [CHILD, dir, batchSize, String(holdAfterBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = proc;
+    let writes = 0;
+    const waiting: Array<{ n: number; resolve: () => void }> = [];
+    const life: Life = {
+      proc,
+      written: new Map(),
+      nthWrite: (n) => (writes >= n ? Promise.resolve() : new Promise((resolveWrite) => waiting.push({ n, resolve: resolveWrite }))),
+    };
+    const ready = new Promise<void>((resolveReady, reject) => {
+      proc.once('exit', (code) => reject(new Error(`projector exited with ${code} before it was ready`)));
+      createInterface({ input: proc.stdout! }).on('line', (line) => {
+        if (line === 'ready') resolveReady();
+        const [word, partition, offset] = line.split(' ');
+        if (word !== 'written') return;
+        life.written.set(Number(partition), Number(offset));
+        writes++;
+        for (const waiter of waiting) if (writes === waiter.n) waiter.resolve();
+      });
+    });
+    await ready;
+    return life;
   };
-  const kill = async (proc: ChildProcess) => {
-    const exited = once(proc, 'exit');
-    proc.kill('SIGKILL');
+  const kill = async (life: Life) => {
+    const exited = once(life.proc, 'exit');
+    life.proc.kill('SIGKILL');
     await exited;
+    // The readline interface may still hold lines the child wrote just before dying.
+    await new Promise((r) => setImmediate(r));
   };
-  const committed = async () => (await log.committedOffsets(PROJECTOR_GROUP, TOPICS.events)).reduce((a, b) => a + b, 0);
+  const committedPerPartition = () => log.committedOffsets(PROJECTOR_GROUP, TOPICS.events);
+  const committed = async () => (await committedPerPartition()).reduce((a, b) => a + b, 0);
   const appended = async () => (await log.endOffsets(TOPICS.events)).reduce((a, b) => a + b, 0);
+  /** Partitions whose last written batch the log has not committed: the kill fell between a write and its commit. */
+  const writtenNotCommitted = async (life: Life) => {
+    const offsets = await committedPerPartition();
+    return [...life.written].filter(([partition, lastOffset]) => (offsets[partition] ?? 0) <= lastOffset).map(([partition]) => partition);
+  };
 
-  it('leaves every accepted event projected exactly once', async () => {
+  it(`leaves every accepted event projected exactly once (XP_CRASH_SEED=${SEED})`, async () => {
+    process.stderr.write(`projector-sigkill: XP_CRASH_SEED=${SEED}\n`);
     expect(existsSync(CHILD)).toBe(true);
     const events = takeEvents(24_000, { runs: 8, seed: 11 });
     // A slice appended twice, as when a file is ingested again.
@@ -51,27 +91,35 @@ describe('projector killed with SIGKILL at random points', () => {
     chunks.push(events.slice(5000, 7000));
     await log.ensureTopics([{ name: TOPICS.events, partitions: 4 }]);
 
-    const kills: number[] = [];
-    for (let life = 0; life < KILLS; life++) {
-      child = await startChild();
-      // Feed while it runs, then kill it mid-batch at a random instant.
+    // At least one life stops dead right after a batch is written, so one kill at least is sure to fall
+    // between a ClickHouse write and its commit; the others die at seeded instants.
+    const heldLife = rng.int(KILLS);
+    const interrupted: number[] = [];
+    for (let lifeIndex = 0; lifeIndex < KILLS; lifeIndex++) {
+      const holdAfterBatch = lifeIndex === heldLife ? rng.intBetween(1, 3) : 0;
+      const life = await startChild(holdAfterBatch);
+      const held = holdAfterBatch > 0 ? life.nthWrite(holdAfterBatch) : undefined;
       const chunk = chunks.shift();
       if (chunk) await log.append(TOPICS.events, chunk.map(encodeEvent));
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 900));
-      kills.push(await committed());
-      await kill(child);
+      if (held) await held;
+      else await new Promise((r) => setTimeout(r, rng.intBetween(150, 1050)));
+      await kill(life);
+      const pending = await writtenNotCommitted(life);
+      if (held) expect(pending.length).toBeGreaterThan(0);
+      if (pending.length > 0) interrupted.push(lifeIndex);
     }
     for (const chunk of chunks) await log.append(TOPICS.events, chunk.map(encodeEvent));
-    child = await startChild();
+    const last = await startChild();
     const total = await appended();
     for (let waited = 0; (await committed()) < total; waited += 20) {
-      if (waited > 90_000) throw new Error(`projector stuck at ${await committed()} of ${total}`);
+      if (waited > 90_000) throw new Error(`projector stuck at ${await committed()} of ${total} (XP_CRASH_SEED=${SEED})`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await kill(child);
+    await kill(last);
     child = undefined;
-    // Killed while work was left: the test is only meaningful when the kills interrupted projection.
-    expect(kills.some((offset) => offset < total)).toBe(true);
+    process.stderr.write(`projector-sigkill: lives killed between a write and its commit: ${interrupted.join(', ')} (held: ${heldLife})\n`);
+    // The test is only meaningful when a kill left rows in ClickHouse whose offsets were not committed.
+    expect(interrupted).toContain(heldLife);
 
     store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
     const count = (type: XpEvent['type']) => events.filter((e) => e.type === type).length;
