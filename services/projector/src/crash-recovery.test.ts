@@ -13,9 +13,26 @@ function failingAt(store: AnalyticsStore, failingTable: string): AnalyticsStore 
   };
 }
 
+const EDGES = (table: string) => `
+  SELECT team, experiment_id, run_id, parent_id, parent_kind, child_id, child_kind, relation, toString(occurred_at) AS occurred_at
+  FROM ${table} ORDER BY ALL`;
+const examples = exampleEvents();
+
+/** Edges come both from direct inserts and from materialized views: a crash must leave exactly the edges of a clean projection. */
+let cleanEdges: { direct: unknown[]; byChild: unknown[] };
+beforeAll(async () => {
+  const clean = await openProjectionFixture();
+  try {
+    await clean.append(examples);
+    await clean.project();
+    cleanEdges = { direct: await clean.rows(EDGES('lineage_edges')), byChild: await clean.rows(EDGES('lineage_edges_by_child')) };
+  } finally {
+    await clean.dispose();
+  }
+});
+
 describe.each(['projected_events', 'verifications', 'lineage_edges'])('a projector interrupted before writing %s', (failingTable) => {
   let fx: ProjectionFixture;
-  const examples = exampleEvents();
 
   beforeAll(async () => {
     fx = await openProjectionFixture();
@@ -43,5 +60,11 @@ describe.each(['projected_events', 'verifications', 'lineage_edges'])('a project
       events: examples.length, distinct_events: examples.length, samples: 1, verifications: 1, rewards: 1,
       edges: n.distinct_edges, edges_by_child: n.distinct_edges, distinct_edges: n.distinct_edges, attempts: 1, rewarded: 1,
     });
+  });
+
+  it('holds the lineage edges of a clean projection, edge for edge', async () => {
+    expect(cleanEdges.direct.length).toBeGreaterThan(0);
+    expect(await fx.rows(EDGES('lineage_edges'))).toEqual(cleanEdges.direct);
+    expect(await fx.rows(EDGES('lineage_edges_by_child'))).toEqual(cleanEdges.byChild);
   });
 });
