@@ -4,7 +4,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Subscription } from '@xp/event-log';
-import { readRunEvents } from '../loop/run-history';
 import { runLoop } from '../loop/run-loop';
 import { verifyReplay } from '../loop/verify-replay';
 import { openTempLog, SMALL_LOOP, type TempLog } from '../testing/loop-fixtures';
@@ -68,10 +67,13 @@ describe('loop services', () => {
   });
 
   it('leave runs started by runLoop alone', async () => {
-    services = await startAllServices(() => choreographed.log, choreographed.dir);
-    await runLoop({ ...RUN, iterations: 1, log: choreographed.log, dataDir: choreographed.dir });
-    const before = (await readRunEvents(choreographed.log, RUN.runId)).length;
+    // The baseline: what runLoop writes with no service listening, taken before the services start.
+    await runLoop({ ...RUN, iterations: 1, log: orchestrated.log, dataDir: orchestrated.dir });
+    const alone = await comparableRun(orchestrated.log, RUN.runId);
+    expect(alone.length).toBeGreaterThan(0);
+    services = await startAllServices(() => choreographed.log, orchestrated.dir);
+    await runLoop({ ...RUN, iterations: 1, log: choreographed.log, dataDir: orchestrated.dir });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await readRunEvents(choreographed.log, RUN.runId)).length).toBe(before);
+    expect(await comparableRun(choreographed.log, RUN.runId)).toEqual(alone);
   });
 });
