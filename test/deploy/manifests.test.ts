@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeployTools, ensureDeployTools, REPO_ROOT, runOk } from './deploy-tools';
+import { appendRecipe, grantAfterRecipe } from './keys-file';
 import { LOOP_SERVICES } from '../../libs/loop/src/services/turn';
 import { all, CHECKPOINT_SERVICES, CLICKHOUSE_SERVICES, containers, find, findGenerated, KubeObject, overlays, podSpec, render, Rendered, selects, STRIMZI_KINDS, XP_SERVICES } from './kube';
 
@@ -280,10 +281,9 @@ test('prod replicates Kafka, ClickHouse and the services, and scales the API and
   }
 });
 
-test('the dev API keys file holds only comments or `team sha256` lines', () => {
-  const text = readFileSync(join(REPO_ROOT, 'k8s', 'overlays', 'dev', 'api-keys'), 'utf8');
-  for (const line of text.split('\n').map((l) => l.trim())) {
-    if (line === '' || line.startsWith('#')) continue;
-    expect(line).toMatch(/^[a-z0-9][a-z0-9_-]{0,63}\s+[0-9a-f]{64}$/);
-  }
+test('the dev API keys file is one the API accepts, and the recipe in its comments adds a key the API resolves', async () => {
+  const file = join(REPO_ROOT, 'k8s', 'overlays', 'dev', 'api-keys');
+  const { grant, added } = await grantAfterRecipe(file, appendRecipe(readFileSync(file, 'utf8')));
+  expect(added).toMatch(/^demo [0-9a-f]{64}\n$/);
+  expect(grant).toEqual({ keyId: expect.any(String), team: 'demo' });
 });
