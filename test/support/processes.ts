@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { REPO_ROOT } from './cli';
+
+const BIN = join(REPO_ROOT, 'services/cli/bin/xp.js');
+
+/**
+ * `count` distinct TCP ports free on 127.0.0.1 right now, each bound once by the OS (port 0) and
+ * released; all are held until the last is chosen, so none repeats.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/** An `xp` process whose stderr is kept, so a failure can say why the process died. */
+export interface XpProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+export function startXp(args: string[], env: NodeJS.ProcessEnv): XpProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * Polls `probe` until it returns a value, failing at `deadline` (ms since the epoch), or at once
+ * when one of `watched` exits meanwhile (with its stderr), instead of waiting out the deadline.
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, deadline: number, watched: XpProcess[] = []): Promise<T> {
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    const dead = watched.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    if (dead) throw new Error(`xp ${dead.child.spawnargs.slice(2).join(' ')} exited (${dead.child.exitCode ?? dead.child.signalCode}) while waiting for ${what}:\n${dead.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Stops a process with `signal` and waits for its exit. */
+export async function stop(process: XpProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+  if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill(signal);
+  return process.exited;
+}
+
+/** True when `url` answers 2xx within two seconds (a port held by something that never answers must not hang the wait). */
+export async function answersOk(url: string): Promise<true | undefined> {
+  return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined;
+}
