@@ -59,8 +59,14 @@ export function graphqlOptions(deps: ApiDependencies, runs: RunsRepository): Apo
         path: '/graphql',
         onConnect: (context: { connectionParams?: Record<string, unknown>; extra: Record<string, unknown> }) => {
           const params = context.connectionParams ?? {};
-          // Refuse the socket before any subscription starts when the key is missing or wrong.
-          authenticate(deps.keys, params.authorization ?? params.Authorization);
+          // Refuse the socket before any subscription starts when the key is missing or wrong: false
+          // closes it with 4403 Forbidden (a throw would close it as 4500, an internal error).
+          try {
+            authenticate(deps.keys, params.authorization ?? params.Authorization);
+          } catch (error) {
+            if (error instanceof UnauthenticatedError) return false;
+            throw error;
+          }
           context.extra.connectionParams = params;
           return true;
         },
