@@ -23,7 +23,8 @@ export interface ApiFixture {
   url: string;
   /** The temp dir holding the log, the analytics store and the keys. */
   dir: string;
-  keys: { alpha: string; beta: string };
+  /** A key per team: alpha, beta and the `teams` asked for. */
+  keys: { alpha: string; beta: string } & Record<string, string>;
   store: AnalyticsStore;
   log: EmbeddedEventLog;
   telemetry: Telemetry;
@@ -33,7 +34,7 @@ export interface ApiFixture {
   dispose(): Promise<void>;
 }
 
-export async function openApiFixture(options: { maxIngestBytes?: number; staticDir?: string; loop?: (log: EmbeddedEventLog, dir: string) => LoopControl } = {}): Promise<ApiFixture> {
+export async function openApiFixture(options: { maxIngestBytes?: number; staticDir?: string; loop?: (log: EmbeddedEventLog, dir: string) => LoopControl; teams?: string[] } = {}): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'xp-api-'));
   const log = EmbeddedEventLog.open({ dir });
   const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
@@ -41,6 +42,8 @@ export async function openApiFixture(options: { maxIngestBytes?: number; staticD
   const keyStore = ApiKeyStore.open(dir);
   const alpha = (await keyStore.create('alpha')).key;
   const beta = (await keyStore.create('beta')).key;
+  const teamKeys: Record<string, string> = {};
+  for (const team of options.teams ?? []) teamKeys[team] = (await keyStore.create(team)).key;
   const telemetry = new Telemetry();
   const projector = await startProjector({ log, store, maxWaitMs: 10 });
   const server: ApiServer = await startApiServer(
@@ -50,7 +53,7 @@ export async function openApiFixture(options: { maxIngestBytes?: number; staticD
   return {
     url: server.url,
     dir,
-    keys: { alpha, beta },
+    keys: { ...teamKeys, alpha, beta },
     store,
     log,
     telemetry,
