@@ -18,6 +18,10 @@ interface Alteration {
  * into a fresh data dir with `xp ingest` (the run alone in its partition keeps its offsets, and its
  * checkpoint files stay where model.updated says), then verified there from the CLI.
  */
+/** Five copies of about 5,000 events are ingested and verified at once: generous bounds for a busy machine. */
+const DEMO_TIMEOUT_MS = 180_000;
+const COPIES_TIMEOUT_MS = 400_000;
+
 describe('xp replay --verify on a tampered log', () => {
   const dir = tempDir('xp-tamper-');
   let runId: string;
@@ -29,7 +33,7 @@ describe('xp replay --verify on a tampered log', () => {
     expect(demo.status).toBe(0);
     runId = JSON.parse(demo.stdout.trim().split('\n').pop()!).runId;
     events = xp(['events', '--run', runId, '--json'], { env }).stdout.trim().split('\n').map((line) => JSON.parse(line).event);
-  });
+  }, DEMO_TIMEOUT_MS);
 
   /** Copies the run with `alter` applied to the first event it accepts, then verifies the copy. */
   const verifyCopy = async (name: string, alter?: Alteration): Promise<CliResult> => {
@@ -42,9 +46,9 @@ describe('xp replay --verify on a tampered log', () => {
     const file = join(dir, `${name}.ndjson`);
     writeFileSync(file, copy.map((event) => JSON.stringify(event)).join('\n') + '\n');
     const env = { XP_DATA_DIR: join(dir, name) };
-    const ingest = await xpAsync(['ingest', file], { env });
+    const ingest = await xpAsync(['ingest', file], { env, timeoutMs: COPIES_TIMEOUT_MS / 2 });
     expect([ingest.status, ingest.stdout.trim()]).toEqual([0, `accepted ${copy.length}, rejected 0`]);
-    return xpAsync(['replay', runId, '--verify'], { env });
+    return xpAsync(['replay', runId, '--verify'], { env, timeoutMs: COPIES_TIMEOUT_MS / 2 });
   };
   const trainIteration = (event: LoggedEvent) => JSON.stringify(event.payload).includes(`${runId}/s/1/`);
 
@@ -78,11 +82,11 @@ describe('xp replay --verify on a tampered log', () => {
     const replay = await untouched;
     expect(replay.stdout).toMatch(/^identical \(\d+ decisions\)$/m);
     expect(replay.status).toBe(0);
-  });
+  }, COPIES_TIMEOUT_MS);
 
   it.each(TAMPERINGS)('exits 1 and prints the %s mismatch when %s', async (kind, name) => {
     const replay = await tampered.get(name)!;
     expect(replay.stdout).toMatch(new RegExp(`^mismatch at ${kind} decision \\S+ \\(iteration 1, offset \\d+\\): recorded [0-9a-f]{64}, recomputed [0-9a-f]{64}$`, 'm'));
     expect(replay.status).toBe(1);
-  });
+  }, COPIES_TIMEOUT_MS);
 });

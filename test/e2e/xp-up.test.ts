@@ -3,7 +3,7 @@ import { tempDir } from '../support/cli';
 import { answersOk, freePorts, startXp, stop, waitFor, type XpProcess } from '../support/processes';
 
 /** Everything the test waits for shares this budget; jest's own timeout is above it. */
-const BUDGET_MS = 120_000;
+const BUDGET_MS = 180_000;
 
 /** `xp up --demo`, as `npm start` and the container image run it, on a data dir of its own. */
 describe('xp up --demo', () => {

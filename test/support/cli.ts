@@ -26,12 +26,12 @@ export function xp(args: string[], options: { env?: NodeJS.ProcessEnv; input?: s
 }
 
 /** As `xp`, without blocking: several commands can run at once. */
-export function xpAsync(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function xpAsync(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 },
+      { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: options.timeoutMs ?? 120_000, maxBuffer: 256 * 1024 * 1024 },
       (_error, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
     );
   });

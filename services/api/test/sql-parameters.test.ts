@@ -40,7 +40,7 @@ describe('ids, filters and team names reach ClickHouse as values, through the AP
     expect((await fx.graphql(ingest, { events: exampleEvents() })).body.data.ingestEvents).toEqual({ accepted: exampleEvents().length, rejected: [] });
     expect((await fx.graphql(ingest, { events: dashTeamEvents() }, fx.keys[DASH_TEAM])).body.data.ingestEvents).toEqual({ accepted: exampleEvents().length, rejected: [] });
     await fx.projected();
-  });
+  }, 120_000);
   afterAll(() => fx.dispose());
 
   const READS = `query($id: ID!, $text: String!, $cursor: String) {

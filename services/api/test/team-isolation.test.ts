@@ -112,6 +112,6 @@ describe("another team's runs, through the mutations and graphql-ws", () => {
         { data: { runProgress: { runId: ALPHA_RUN, iteration: 1, finished: false } } },
         { data: { runProgress: { runId: ALPHA_RUN, iteration: 1, finished: true } } },
       ]);
-    }, 30_000);
+    }, 90_000);
   });
 });

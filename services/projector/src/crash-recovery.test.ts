@@ -29,7 +29,7 @@ beforeAll(async () => {
   } finally {
     await clean.dispose();
   }
-});
+}, 120_000);
 
 describe.each(['projected_events', 'verifications', 'lineage_edges'])('a projector interrupted before writing %s', (failingTable) => {
   let fx: ProjectionFixture;
