@@ -33,7 +33,8 @@ PRODUCER = textwrap.dedent("""
 
 
 def producer(server_url: str, key: str, spool: str, run_id: str, worker: int, count: int, flush_timeout: float = 300) -> subprocess.Popen:
-    env = {**os.environ, "XP_URL": server_url, "XP_API_KEY": key, "XP_SPOOL_DIR": spool, "RANK": str(worker), "PYTHONPATH": CLIENT_DIR}
+    env = {**os.environ, "XP_URL": server_url, "XP_API_KEY": key, "XP_SPOOL_DIR": spool, "RANK": str(worker), "PYTHONPATH": CLIENT_DIR,
+           "XP_EXIT_TIMEOUT": "1"}
     return subprocess.Popen([sys.executable, "-c", PRODUCER, run_id, str(worker), str(count), str(flush_timeout)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
