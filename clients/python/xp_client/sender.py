@@ -79,6 +79,9 @@ class PipelineStats:
         self.dropped_samples = 0
         self.unencodable = 0
         self.batches = 0
+        # Seconds the sending thread spent in requests, answers included: beside the wall time, how
+        # much of the delivery rate the server sets.
+        self.send_seconds = 0.0
 
 
 class Pipeline:
@@ -365,7 +368,9 @@ class Pipeline:
 
     def _deliver(self, transport: Transport, chunks: List[bytes]) -> bool:
         """Sends until every line is answered (splitting on 413); False when sending must stop."""
+        began = time.monotonic()
         delivery: Delivery = send_batch(transport, chunks, self._stop, on_retry=self._on_retry)
+        self.stats.send_seconds += time.monotonic() - began
         self.stats.batches += 1
         if delivery.outcome == Outcome.STOPPED:
             return False
