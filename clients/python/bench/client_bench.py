@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
 import xp_client  # noqa: E402
-from xp_client.events import Stamper, iso_ms, uuid7  # noqa: E402
+from xp_client.events import Stamper  # noqa: E402
 from xp_server import XP_BIN, XpServer  # noqa: E402
 
 DONE_METRIC = "bench/done"
