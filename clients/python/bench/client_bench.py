@@ -209,10 +209,12 @@ def main():
         print(f"   with the client      {logged_ms:6.2f} ms/step   {logged_ms / plain_ms:.3f}x (target <= 1.05x)")
         encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
         events = [floor_queue.get_nowait() for _ in range(min(512, floor_queue.qsize()))]
-        t0 = time.perf_counter()
-        for event in events:
-            encoder.encode(event).encode("ascii")
-        encode_ms = (time.perf_counter() - t0) * 1000
+        encode_ms = float("inf")
+        for _ in range(5):  # the least of five: the cost itself, not the neighbours' load
+            t0 = time.perf_counter()
+            for event in events:
+                encoder.encode(event).encode("ascii")
+            encode_ms = min(encode_ms, (time.perf_counter() - t0) * 1000)
         print(f"   floor: JSON-encoding a step's 512 events takes {encode_ms:.2f} ms under the GIL "
               f"({encode_ms / plain_ms:.0%} of the step), done by the spooling thread in this process")
         run.finish(timeout=600)
