@@ -176,6 +176,22 @@ describe('API over real projections', () => {
       expect(solved.body.data.leaderboard.rows).toContainEqual({ runId: 'lb-run', value: 1 });
     });
 
+    it('says which split it ranked on, and what commonProblems kept and left out', async () => {
+      // Every verdict here is on a train problem, so the default falls back to TRAIN.
+      const { body } = await fx.graphql(
+        `{ leaderboard(benchmark: "arith", metric: PASS_AT_K, k: 1, commonProblems: true) { split commonProblems { kept leftOut } rows { checkpointId problems } } }`,
+      );
+      expect(body.errors).toBeUndefined();
+      const board = body.data.leaderboard;
+      expect(board.split).toBe('TRAIN');
+      // The hand-made checkpoint and the examples' share no problem: none kept, both of lb-run's left out.
+      expect(board.commonProblems).toEqual({ kept: 0, leftOut: expect.any(Number) });
+      expect(board.commonProblems.leftOut).toBeGreaterThanOrEqual(2);
+      expect(board.rows.every((r: { problems: number }) => r.problems === board.commonProblems.kept)).toBe(true);
+      const heldOut = await fx.graphql(`{ leaderboard(benchmark: "arith", metric: PASS_AT_K, split: HELDOUT) { split commonProblems { kept } rows { checkpointId } } }`);
+      expect(heldOut.body.data.leaderboard).toEqual({ split: 'HELDOUT', commonProblems: null, rows: [] });
+    });
+
     it("hides other teams' data entirely", async () => {
       const { body } = await fx.graphql(
         `{ experiments { id } run(id: "run-001") { id } runs { id } samples(runId: "run-001") { edges { cursor } }
