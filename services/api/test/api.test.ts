@@ -121,6 +121,15 @@ describe('API over real projections', () => {
       expect(correct.body.data.samples.edges).toEqual([{ node: { id: 'lb-run/s/lb/p1/0', verdict: 'CORRECT', problemId: 'lb/p1' } }]);
       const judged = await fx.graphql(`{ samples(runId: "run-001") { edges { node { verdict reward verifierId } } } }`);
       expect(judged.body.data.samples.edges).toEqual([{ node: { verdict: 'CORRECT', reward: 1, verifierId: 'arith-exact' } }]);
+      const browsed = await fx.graphql(
+        `{ samples(runId: "run-001", filter: { split: TRAIN }) { edges { node { split purpose statement verifierVersion verificationDetails rewardComponents } } } }`,
+      );
+      expect(browsed.body.data.samples.edges).toEqual([{ node: {
+        split: 'TRAIN', purpose: 'TRAINING', statement: '{"numbers":[3,4],"target":7}', verifierVersion: '1',
+        verificationDetails: { value: 7 }, rewardComponents: { correct: 1, length: 0 },
+      } }]);
+      const heldOut = await fx.graphql(`{ samples(runId: "run-001", filter: { split: HELDOUT }) { edges { node { id } } } }`);
+      expect(heldOut.body.data.samples.edges).toEqual([]);
       const bad = await fx.graphql(`{ samples(runId: "lb-run", after: "!!") { edges { cursor } } }`);
       expect(bad.body.errors?.[0].message).toMatch(/is not a cursor returned by this API/);
     });
