@@ -243,6 +243,49 @@ describe('web dashboard in headless Chromium', () => {
     await snapshot('lineage-sample');
   });
 
+  it('browses a run\'s samples: a known output with its statement, verdict and reward, filters and cursor pages', async () => {
+    const pageOf = async (filter: string, after: string | null) => (await fx.graphql(
+      `query($after: String) { samples(runId: "${PARENT}", first: 20, filter: ${filter}, after: $after) {
+         edges { node { id output statement verdict verifierId verifierVersion reward } } pageInfo { endCursor hasNextPage } } }`,
+      { after },
+    )).data.samples;
+    const first = await pageOf('{ verdict: INCORRECT }', null);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const known = first.edges[0].node;
+    await page.goto(`${fx.url}/#/runs/${PARENT}`);
+    await page.locator('[data-action=samples]').click();
+    await page.locator('[data-form=samples] select[name=verdict]').selectOption('INCORRECT');
+    const card = page.locator(`[data-sample="${known.id}"]`);
+    await card.waitFor();
+    expect(page.url()).toBe(`${fx.url}/#/runs/${PARENT}/samples?verdict=INCORRECT`);
+    await expect(card.locator('[data-field=output]').textContent()).resolves.toBe(known.output || '(empty output)');
+    await expect(card.locator('[data-field=statement]').textContent()).resolves.toBe(known.statement);
+    await expect(card.locator('[data-field=verdict]').textContent()).resolves.toBe('incorrect');
+    await expect(card.locator('[data-field=verifier]').textContent()).resolves.toBe(`${known.verifierId}@${known.verifierVersion}`);
+    await expect(card.locator('[data-field=reward]').textContent()).resolves.toBe(`reward ${known.reward.toFixed(3)}`);
+    await expect(card.locator('[data-action=lineage]').getAttribute('href')).resolves.toBe(`#/lineage/${encodeURIComponent(known.id)}`);
+    await snapshot('samples');
+
+    // Cursor paging: the next page is the API's page after this one's last sample; the first page comes back.
+    const ids = () => page.locator('[data-section=samples] [data-sample]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-sample')));
+    await expect(ids()).resolves.toEqual(first.edges.map((e: { node: { id: string } }) => e.node.id));
+    const second = await pageOf('{ verdict: INCORRECT }', first.pageInfo.endCursor);
+    await page.locator('[data-action=next-page]').click();
+    await page.locator(`[data-sample="${second.edges[0].node.id}"]`).waitFor();
+    await expect(ids()).resolves.toEqual(second.edges.map((e: { node: { id: string } }) => e.node.id));
+    await page.locator('[data-action=first-page]').click();
+    await card.waitFor();
+
+    // Held-out problems: every card is an evaluation attempt.
+    await page.locator('[data-form=samples] select[name=split]').selectOption('HELDOUT');
+    await page.waitForURL(/split=HELDOUT/);
+    const heldOut = await pageOf('{ verdict: INCORRECT, split: HELDOUT }', null);
+    await page.locator(`[data-sample="${heldOut.edges[0].node.id}"]`).waitFor();
+    await expect(page.locator('[data-section=samples] [data-sample]').allTextContents()).resolves.toEqual(
+      heldOut.edges.map(() => expect.stringContaining('held-out · evaluation')),
+    );
+  });
+
   it('picks up a run that starts while the runs list is open', async () => {
     await page.goto(`${fx.url}/#/runs`);
     await page.locator(`tr[data-run="${PARENT}"]`).waitFor();

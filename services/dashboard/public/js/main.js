@@ -6,6 +6,7 @@ import { leaderboardView } from './views/leaderboard.js';
 import { lineageView } from './views/lineage.js';
 import { runView } from './views/run.js';
 import { runsView } from './views/runs.js';
+import { samplesView } from './views/samples.js';
 
 /**
  * @typedef {import('./views/common.js').ViewContext} ViewContext
@@ -15,6 +16,7 @@ import { runsView } from './views/runs.js';
 /** @type {Route[]} */
 const ROUTES = [
   { pattern: /^\/runs$/, names: [], view: runsView, nav: 'runs' },
+  { pattern: /^\/runs\/(.+)\/samples$/, names: ['id'], view: samplesView, nav: 'runs' },
   { pattern: /^\/runs\/(.+)$/, names: ['id'], view: runView, nav: 'runs' },
   { pattern: /^\/leaderboard$/, names: [], view: leaderboardView, nav: 'leaderboard' },
   { pattern: /^\/lineage(?:\/(.+))?$/, names: ['id'], view: lineageView, nav: 'lineage' },

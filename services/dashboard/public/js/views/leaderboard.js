@@ -1,7 +1,7 @@
 /** The team leaderboard: one benchmark, one metric, per checkpoint or per run, team-wide or one experiment. */
 import { graphql } from '../api.js';
 import { decimal, enc, h, href, integer, percent } from '../dom.js';
-import { emptyState, errorPanel, isAbort, loading, pageHeader } from './common.js';
+import { emptyState, errorPanel, field, isAbort, loading, pageHeader } from './common.js';
 
 /** The built-in task suites' benchmarks (the loop's arithmetic and maze families). */
 export const BUILT_IN_BENCHMARKS = ['reach-target', 'grid-maze'];
@@ -155,13 +155,6 @@ function metricTitle(metric, k) {
   return metric.usesK ? metric.label.replace('@k', `@${k}`) : metric.label;
 }
 
-/**
- * @param {string} label
- * @param {...Node} controls
- */
-function field(label, ...controls) {
-  return h('label', { class: 'field' }, h('span', {}, label), ...controls);
-}
 
 /**
  * @param {Row[]} rows

@@ -55,6 +55,7 @@ export async function runView(ctx) {
         crumbs,
         subtitle: h('span', {}, statusBadge(run.status), ' ', run.name ?? '', run.name ? ' · ' : '', `experiment ${run.experimentId}`),
         actions: [
+          h('a', { class: 'button ghost', href: href(`/runs/${enc(run.id)}/samples`), 'data-action': 'samples' }, 'Samples'),
           h('a', { class: 'button ghost', href: href(`/leaderboard?experiment=${enc(run.experimentId)}`) }, 'Leaderboard'),
           lastCheckpoint ? h('a', { class: 'button', href: href(`/lineage/${enc(lastCheckpoint)}`) }, 'Latest checkpoint lineage') : null,
         ].filter((x) => x !== null),
