@@ -4,6 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { encodeEvent, TOPICS } from '@xp/event-log';
+import { EventFactory } from '@xp/events';
 import { launchChromium } from '../support/dashboard-browser';
 import { openDashboardFixture, type DashboardFixture } from '../support/dashboard-fixture';
 import { colorCoverage, decodePng, parseColor, type Image } from '../support/dashboard-png';
@@ -286,6 +288,85 @@ describe('web dashboard in headless Chromium', () => {
     );
   });
 
+  it('compares runs: a fork links to it; curves overlaid through their points, hover values, logged scalars, config differences', async () => {
+    // Each run logs a loss per step, as a trainer reporting through metrics.logged does.
+    const OTHER = 'run-e2e-other';
+    await fx.runLoop({ runId: OTHER, seed: 8, iterations: 2 });
+    const losses: Record<string, number[]> = { [PARENT]: [0.9, 0.6, 0.5], [OTHER]: [0.8, 0.7, 0.3] };
+    for (const [runId, values] of Object.entries(losses)) {
+      const { data } = await fx.graphql(`{ run(id: "${runId}") { experimentId } }`);
+      const factory = new EventFactory({ team: 'alpha', experimentId: data.run.experimentId, runId, producer: 'trainer-script' });
+      const events = values.map((loss, step) => factory.create('metrics.logged', { step: (step + 1) * 10, metrics: { 'train/loss': loss } }, []));
+      await fx.log.append(TOPICS.events, events.map(encodeEvent));
+    }
+    await fx.projected();
+    const runs = await Promise.all([PARENT, OTHER].map(async (id) => (await fx.graphql(`{ run(id: "${id}") { iterations { iteration heldOutPassAt1 } } }`)).data.run));
+
+    // A fork's page links to the comparison with its parent.
+    await page.goto(`${fx.url}/#/runs/${FORK}`);
+    await page.locator('[data-action=compare]').click();
+    await page.locator(`[data-section=comparison] [data-series="${FORK}"]`).first().waitFor();
+    expect(page.url()).toBe(`${fx.url}/#/compare?runs=${PARENT},${FORK}`);
+    // Two independent runs, picked on the page.
+    await page.locator(`[data-form=compare] input[value="${FORK}"]`).uncheck();
+    await page.locator(`[data-form=compare] input[value="${OTHER}"]`).check();
+    await page.locator('[data-form=compare] button').click();
+    const chart = page.locator('[data-section=comparison] [data-chart=heldOutPassAt1]');
+    await chart.locator(`[data-series="${OTHER}"] circle.marker`).first().waitFor();
+    expect(page.url()).toBe(`${fx.url}/#/compare?runs=${PARENT},${OTHER}`);
+    await snapshot('compare');
+
+    const svg = chart.locator('svg');
+    const image = decodePng(await svg.screenshot());
+    const scale = image.width / (await svg.boundingBox())!.width;
+    const byRun = new Map<string, Map<number, { x: number; y: number }>>();
+    const markersOf = { [PARENT]: await markerPositions(svg, PARENT), [OTHER]: await markerPositions(svg, OTHER) };
+    for (const [index, id] of [PARENT, OTHER].entries()) {
+      const points = (runs[index].iterations as Array<{ iteration: number; heldOutPassAt1: number | null }>).filter((i) => i.heldOutPassAt1 !== null);
+      const markers = markersOf[id];
+      expect(markers).toHaveLength(points.length);
+      expect(points.length).toBeGreaterThan(1);
+      const color = parseColor(await chart.locator(`[data-series="${id}"] path`).evaluate((p) => getComputedStyle(p).stroke));
+      // The line passes through every marker the other run's does not cover, and higher values sit higher.
+      const other = markersOf[id === PARENT ? OTHER : PARENT];
+      const visible = markers.filter((m) => other.every((o) => Math.hypot(o.x - m.x, o.y - m.y) > 8));
+      expect(visible.length).toBeGreaterThan(0);
+      for (const marker of visible) expect(hasColorNear(image, color, marker.x * scale, marker.y * scale, 4)).toBe(true);
+      for (let a = 0; a < points.length; a++) {
+        for (let b = 0; b < points.length; b++) {
+          if (points[a].heldOutPassAt1! > points[b].heldOutPassAt1! + 1e-9) expect(markers[a].y).toBeLessThan(markers[b].y);
+        }
+      }
+      byRun.set(id, new Map(points.map((p, i) => [p.iteration, markers[i]])));
+    }
+    // Shared axes: an iteration both runs have sits at one x, and an equal value at one y.
+    const shared = [...byRun.get(PARENT)!.keys()].filter((i) => byRun.get(OTHER)!.has(i));
+    expect(shared.length).toBeGreaterThan(1);
+    for (const iteration of shared) expect(byRun.get(PARENT)!.get(iteration)!.x).toBeCloseTo(byRun.get(OTHER)!.get(iteration)!.x, 0);
+
+    // Hovering a point reads out both runs' values there.
+    const last = Math.max(...shared);
+    const at = byRun.get(OTHER)!.get(last)!;
+    const box = (await svg.boundingBox())!;
+    await page.mouse.move(box.x + at.x, box.y + at.y);
+    const tooltip = chart.locator('.tooltip');
+    await expect(tooltip.textContent()).resolves.toContain(`Iteration ${last}`);
+    for (const [index, id] of [PARENT, OTHER].entries()) {
+      const value = runs[index].iterations.find((i: { iteration: number }) => i.iteration === last).heldOutPassAt1;
+      await expect(tooltip.textContent()).resolves.toContain(`${id}${percent(value)}`);
+    }
+
+    // The logged loss of each run, over its steps.
+    const logged = page.locator('[data-chart="metric-train/loss"]');
+    for (const id of [PARENT, OTHER]) await expect(markerPositions(logged.locator('svg'), id)).resolves.toHaveLength(3);
+    await expect(logged.locator(`[data-legend="${OTHER}"] b`).textContent()).resolves.toBe('0.300');
+
+    // The settings they differ in: the seed, and nothing of the loop's configuration.
+    const seed = page.locator('[data-section=config-diff] tr[data-setting=seed] td');
+    await expect(seed.allTextContents()).resolves.toEqual(['seed', '7', '8']);
+    await expect(page.locator('[data-section=config-diff] tr[data-setting^="config."]').count()).resolves.toBe(0);
+  });
+
   it('picks up a run that starts while the runs list is open', async () => {
     await page.goto(`${fx.url}/#/runs`);
     await page.locator(`tr[data-run="${PARENT}"]`).waitFor();
@@ -297,7 +378,7 @@ describe('web dashboard in headless Chromium', () => {
 
 /** Each marker's centre in the SVG element's CSS pixels, in iteration order. */
 async function markerPositions(svg: Locator, key: string): Promise<Array<{ x: number; y: number }>> {
-  return svg.locator(`[data-series=${key}] circle.marker`).evaluateAll((circles) => {
+  return svg.locator(`[data-series="${key}"] circle.marker`).evaluateAll((circles) => {
     const origin = (circles[0]?.ownerSVGElement as SVGSVGElement).getBoundingClientRect();
     return circles.map((c) => {
       const r = c.getBoundingClientRect();

@@ -1,6 +1,7 @@
 /** Entry point: takes the key from the address, then routes `#/...` to a page. */
 import { adoptKeyFromLocation, ApiError, forgetKey, storedKey } from './api.js';
 import { errorPanel, isAbort } from './views/common.js';
+import { compareView } from './views/compare.js';
 import { keyForm } from './views/key-form.js';
 import { leaderboardView } from './views/leaderboard.js';
 import { lineageView } from './views/lineage.js';
@@ -19,6 +20,7 @@ const ROUTES = [
   { pattern: /^\/runs\/(.+)\/samples$/, names: ['id'], view: samplesView, nav: 'runs' },
   { pattern: /^\/runs\/(.+)$/, names: ['id'], view: runView, nav: 'runs' },
   { pattern: /^\/leaderboard$/, names: [], view: leaderboardView, nav: 'leaderboard' },
+  { pattern: /^\/compare$/, names: [], view: compareView, nav: 'compare' },
   { pattern: /^\/lineage(?:\/(.+))?$/, names: ['id'], view: lineageView, nav: 'lineage' },
 ];
 
