@@ -169,7 +169,20 @@ describe('web dashboard in headless Chromium', () => {
     await expect(row.locator('[data-field=value]').textContent()).resolves.toBe(percent(expected.value));
     await expect(row.textContent()).resolves.toContain(`${PARENT} · iteration 2`);
     await expect(table.locator('tbody tr').count()).resolves.toBe(api.data.leaderboard.rows.length);
+    await expect(table.locator('[data-field=problem-set]').textContent()).resolves.toContain('ranked on held-out problems (default); each row on the problems it attempted');
     await snapshot('leaderboard');
+
+    // Training problems, only those every checkpoint attempted: the page says how many that kept.
+    const common = await fx.graphql(`{ leaderboard(benchmark: "reach-target", metric: PASS_AT_K, k: 1, split: TRAIN, commonProblems: true) { commonProblems { kept leftOut } } }`);
+    const { kept, leftOut } = common.data.leaderboard.commonProblems;
+    await page.locator('[data-form=leaderboard] select[name=split]').selectOption('TRAIN');
+    await table.locator('[data-field=problem-set]', { hasText: 'ranked on training problems;' }).waitFor();
+    await page.locator('[data-form=leaderboard] input[name=common]').check();
+    await table.locator('[data-field=problem-set]', { hasText: `${kept} problems every row attempted 1+ times, ${leftOut} left out` }).waitFor();
+    expect(page.url()).toContain('split=TRAIN&common=1');
+    await page.locator('[data-form=leaderboard] select[name=split]').selectOption('');
+    await page.locator('[data-form=leaderboard] input[name=common]').uncheck();
+    await table.locator('[data-field=problem-set]', { hasText: 'held-out problems (default)' }).waitFor();
 
     const form = page.locator('[data-form=leaderboard]');
     await form.locator('input[name=benchmark]').fill('grid-maze');
