@@ -3,12 +3,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { encodeEvent, TOPICS } from '@xp/event-log';
 import { EventFactory } from '@xp/events';
 import { launchChromium } from '../support/dashboard-browser';
 import { openDashboardFixture, type DashboardFixture } from '../support/dashboard-fixture';
-import { colorCoverage, decodePng, parseColor, type Image } from '../support/dashboard-png';
+import { hasColorNear, markerPositions, percent } from '../support/dashboard-chart';
+import { colorCoverage, decodePng, parseColor } from '../support/dashboard-png';
 
 /**
  * The dashboard end to end: a real loop run and a fork of it go through the log, the projector and
@@ -388,30 +389,3 @@ describe('web dashboard in headless Chromium', () => {
     await page.locator('tr[data-run="run-e2e-late"] [data-status=SUCCEEDED]').waitFor({ timeout: 15_000 });
   });
 });
-
-/** Each marker's centre in the SVG element's CSS pixels, in iteration order. */
-async function markerPositions(svg: Locator, key: string): Promise<Array<{ x: number; y: number }>> {
-  return svg.locator(`[data-series="${key}"] circle.marker`).evaluateAll((circles) => {
-    const origin = (circles[0]?.ownerSVGElement as SVGSVGElement).getBoundingClientRect();
-    return circles.map((c) => {
-      const r = c.getBoundingClientRect();
-      return { x: r.x + r.width / 2 - origin.x, y: r.y + r.height / 2 - origin.y };
-    });
-  });
-}
-
-function hasColorNear(image: Image, color: [number, number, number], cx: number, cy: number, radius: number): boolean {
-  for (let y = Math.max(0, Math.round(cy - radius)); y <= Math.min(image.height - 1, Math.round(cy + radius)); y++) {
-    for (let x = Math.max(0, Math.round(cx - radius)); x <= Math.min(image.width - 1, Math.round(cx + radius)); x++) {
-      const i = (y * image.width + x) * 4;
-      if ([0, 1, 2].every((c) => Math.abs(image.rgba[i + c] - color[c]) <= 40)) return true;
-    }
-  }
-  return false;
-}
-
-/** The dashboard's percent format. */
-function percent(value: number): string {
-  const p = value * 100;
-  return `${p === 0 || p >= 10 ? p.toFixed(1) : p.toPrecision(2)}%`;
-}
