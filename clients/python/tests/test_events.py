@@ -1,3 +1,4 @@
+import gc
 import re
 import time
 
@@ -55,6 +56,9 @@ def test_log_calls_build_events_the_schemas_accept(spool_root):
         "tokens": 3, "logprob": -0.5, "seed": 7, "temperature": 0.8,
     }
     assert sid == sample["eventId"] and sid.problem_id == "p1"
+    # A queued sample's payload holds only plain values: the cyclic GC does not track it (nor the
+    # output it holds), so waiting samples cost each collection one dict, not three.
+    assert not gc.is_tracked(sample["payload"])
     assert verdict["payload"] == {
         "sampleId": sid, "problemId": "p1", "verifierId": "lean4", "verifierVersion": "4.9", "verdict": "correct",
         "details": {"answer": "42"},

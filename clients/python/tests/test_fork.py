@@ -1,6 +1,5 @@
 import json
 import os
-import time
 
 import pytest
 
@@ -58,3 +57,23 @@ def test_a_forked_child_sends_its_own_events_and_never_the_parents_backlog(stub,
     assert wait_for(lambda: parent._pipeline.stats.spooled == 302)
     assert parent._pipeline.close(0.2) is False
     assert list_segments(parent_dir) != []
+
+
+def log_in_worker(run, count):
+    for n in range(count):
+        run.log_metrics({"worker": n}, step=n)
+    # No flush: multiprocessing's worker leaves through os._exit, and the client flushes on that path.
+
+
+def test_a_multiprocessing_worker_flushes_on_its_way_out(stub, spool_root):
+    import multiprocessing
+
+    run = xp_client.init(url=stub.url, key="k", experiment="exp", spool_dir=spool_root, run_id="run-mp")
+    assert run.flush(10)
+    stub.requests.clear()
+    worker = multiprocessing.get_context("fork").Process(target=log_in_worker, args=(run, 40))
+    worker.start()
+    worker.join(30)
+    assert worker.exitcode == 0
+    assert [e["payload"]["metrics"]["worker"] for e in stub.events()] == list(range(40))
+    run._pipeline.close(5)
