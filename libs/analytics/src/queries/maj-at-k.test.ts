@@ -26,16 +26,10 @@ function votesOf(attempts: string[], correct: Set<string>): ProblemVotes {
   return { attempts: attempts.length, votes, correctAnswers: correct };
 }
 
-/** A small seeded generator (mulberry32), so the random cases are the same on every run. */
+/** A seeded linear congruential generator (Numerical Recipes constants): the same cases on every run. */
 function seeded(seed: number): () => number {
   let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('maj@k over k-subsets', () => {
