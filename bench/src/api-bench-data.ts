@@ -122,6 +122,7 @@ function attemptsSql(s: DataShape, ids: Ids, lo: number, n: number): string {
       ${ids.run('t', 'r')} AS run_id,
       ${ids.checkpoint('t', 'g')} AS checkpoint_id,
       ${ids.problem('p')} AS problem_id,
+      if(p % 5 = 4, 'heldout', 'train') AS split,
       ${ids.sample('run_id', 'j', 'p', 'a')} AS sample_id,
       ${ids.decision('run_id', 'j')} AS decision_id,
       ${T0_MS} + g * ${HOUR_MS} + (p * ${s.attempts} + a) * 50 + t AS ms,
@@ -221,9 +222,9 @@ export async function generateData(
     const attempts = attemptsSql(s, ids, lo, n);
     await run(`
       INSERT INTO samples (team, experiment_id, run_id, event_id, seq, occurred_at, log_partition, log_offset, sample_id, problem_id,
-                           benchmark, checkpoint_id, iteration, attempt, output, tokens, logprob, seed, temperature)
+                           benchmark, split, purpose, checkpoint_id, iteration, attempt, output, tokens, logprob, seed, temperature)
       SELECT team, experiment_id, run_id, ${ids.uuid('sample', 'i')}, seq, ${ids.time('ms')}, log_partition, i * 3, sample_id, problem_id,
-             '${BENCHMARK}', checkpoint_id, j, a, answer, 5 + ${ids.hash('tokens', 'i')} % 60 AS tok,
+             '${BENCHMARK}', split, if(split = 'heldout', 'evaluation', 'training'), checkpoint_id, j, a, answer, 5 + ${ids.hash('tokens', 'i')} % 60 AS tok,
              -(tok * 0.25 * ${ids.unit('logprob', 'i')}), toUInt32(${ids.hash('seed', 'i')} % 4294967296), 1.0
       FROM (${attempts})`);
     await run(`
@@ -232,16 +233,16 @@ export async function generateData(
       FROM (${attempts})`);
     await run(`
       INSERT INTO verifications (team, experiment_id, run_id, event_id, seq, occurred_at, log_partition, log_offset, sample_id, problem_id,
-                                 benchmark, checkpoint_id, iteration, verifier_id, verifier_version, verdict, answer, details)
+                                 benchmark, split, checkpoint_id, iteration, verifier_id, verifier_version, verdict, answer, details)
       SELECT team, experiment_id, run_id, ${ids.uuid('verification', 'i')}, seq + 1, ${ids.time('ms + 10')}, log_partition, i * 3 + 1,
-             sample_id, problem_id, '${BENCHMARK}', checkpoint_id, j, 'arith-exact', '1', verdict, answer,
+             sample_id, problem_id, '${BENCHMARK}', split, checkpoint_id, j, 'arith-exact', '1', verdict, answer,
              if(verdict = 'error', '{"error":"unparseable output"}', concat('{"value":', if(answer = '', 'null', answer), '}'))
       FROM (${attempts})`);
     await run(`
       INSERT INTO rewards (team, experiment_id, run_id, event_id, seq, occurred_at, log_partition, log_offset, sample_id, problem_id,
-                           benchmark, checkpoint_id, value, components, reward_function, reward_version)
+                           benchmark, split, checkpoint_id, value, components, reward_function, reward_version)
       SELECT team, experiment_id, run_id, ${ids.uuid('reward', 'i')}, seq + 2, ${ids.time('ms + 20')}, log_partition, i * 3 + 2,
-             sample_id, problem_id, '${BENCHMARK}', checkpoint_id,
+             sample_id, problem_id, '${BENCHMARK}', split, checkpoint_id,
              multiIf(verdict = 'correct', 1.0, verdict = 'abstain', 0.1, 0.0) AS v,
              map('correct', if(verdict = 'correct', 1.0, 0.0), 'abstain', if(verdict = 'abstain', 0.1, 0.0)),
              'binary-with-abstain', '1'

@@ -322,6 +322,16 @@ async function main(): Promise<void> {
         describe: (data) => `${data.leaderboard.rows.length} rows, best ${data.leaderboard.rows[0]?.checkpointId} at ${data.leaderboard.rows[0]?.value?.toFixed(4)}`,
         goalP95Ms: 50,
       },
+      {
+        name: 'leaderboard pass@8, train split, common problems (uncached)',
+        server: uncached,
+        query: `query Board($benchmark: String!, $k: Int!) {
+          leaderboard(benchmark: $benchmark, metric: PASS_AT_K, k: $k, split: TRAIN, commonProblems: true) {
+            split commonProblems { kept leftOut } rows { rank checkpointId value problems minAttempts solved note } } }`,
+        variables: { benchmark: BENCHMARK, k: 8 },
+        describe: (data) => `${data.leaderboard.rows.length} rows on ${data.leaderboard.commonProblems.kept} common problems (${data.leaderboard.commonProblems.leftOut} left out)`,
+        goalP95Ms: 50,
+      },
       walk('DOWN', true),
       walk('BOTH', true),
       walk('UP', true),
@@ -344,6 +354,17 @@ async function main(): Promise<void> {
             pageInfo { hasNextPage endCursor } } }`,
         variables: { runId, first: 50 },
         describe: (data) => `${data.samples.edges.length} samples, hasNextPage ${data.samples.pageInfo.hasNextPage}`,
+      },
+      {
+        name: 'samples browser page (20, held-out, incorrect, every field)',
+        query: `query Browse($runId: ID!, $first: Int!) {
+          samples(runId: $runId, filter: { verdict: INCORRECT, split: HELDOUT }, first: $first) {
+            edges { cursor node { id problemId benchmark checkpointId iteration attempt output tokens logprob split purpose statement
+              verdict verifierId verifierVersion verificationDetails reward rewardComponents } }
+            pageInfo { hasNextPage endCursor } } }`,
+        variables: { runId, first: 20 },
+        describe: (data) => `${data.samples.edges.length} samples, hasNextPage ${data.samples.pageInfo.hasNextPage}`,
+        goalP95Ms: 100,
       },
     ];
     console.log(`\nteam ${team}; lineage from ${checkpoint} (checkpoint ${g} of ${shape.checkpoints}); samples of ${runId}`);

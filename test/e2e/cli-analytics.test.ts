@@ -62,6 +62,7 @@ describe('xp demo, replay and fork', () => {
   const dir = tempDir();
   const env = { XP_DATA_DIR: join(dir, 'data') };
   let runId: string;
+  let childRunId: string;
 
   it('runs a short expert-iteration demo and prints its curve as JSON on the last line', () => {
     const demo = xp(['demo', '--iterations', '2', '--seed', '11', '--json'], { env });
@@ -102,6 +103,7 @@ describe('xp demo, replay and fork', () => {
     expect(fork.status).toBe(0);
     const lines = fork.stdout.trim().split('\n');
     const child = JSON.parse(lines[lines.length - 1]);
+    childRunId = child.runId;
     expect(child).toMatchObject({ parentRunId: runId, forkedAtOffset: at, curriculum: 'drop-solved' });
     expect(child.iterations.map((i: { iteration: number }) => i.iteration)).toEqual([2]);
     const row = xp(['sql', `SELECT parent_run_id, forked_at_offset FROM runs FINAL WHERE run_id = '${child.runId}'`, '--format', 'TSV'], { env });
@@ -112,6 +114,35 @@ describe('xp demo, replay and fork', () => {
     expect(samples).toBeGreaterThan(0);
     expect(missing).toBe(0);
     expect(xp(['fork', runId, '--at', '3', '--curriculum', 'uniform'], { env }).stderr).toMatch(/has no run.started and first checkpoint below offset 3/);
+  });
+
+  it('exports a run and its fork that `xp ingest` takes into another data dir, giving the same projections', () => {
+    const exported = xp(['export', '--run', runId, '--run', childRunId], { env });
+    expect(exported.status).toBe(0);
+    expect(exported.stderr).toMatch(new RegExp(`exported \\d+ events of run ${childRunId}`));
+    const file = join(dir, 'runs.ndjson');
+    writeFileSync(file, exported.stdout);
+    const other = { XP_DATA_DIR: join(dir, 'other') };
+    const ingested = xp(['ingest', file], { env: other });
+    expect(ingested.stdout).toBe(`accepted ${exported.stdout.trim().split('\n').length}, rejected 0\n`);
+    expect(xp(['project'], { env: other }).status).toBe(0);
+    // Every projection of the two runs, row for row, less where the log put each event (its own in each data dir).
+    const positions = 'log_partition, log_offset';
+    const tables: Record<string, string> = {
+      events: `* EXCEPT (${positions}, appended_at)`, runs: '*', problems: `* EXCEPT (${positions})`, samples: `* EXCEPT (${positions})`,
+      verifications: `* EXCEPT (${positions})`, rewards: `* EXCEPT (${positions})`, curriculum_decisions: `* EXCEPT (${positions})`,
+      replay_batches: `* EXCEPT (${positions})`, model_updates: `* EXCEPT (${positions})`, evaluations: `* EXCEPT (${positions})`,
+      lineage_edges: '*', leaderboard_verdicts: '*', leaderboard_rewards: '*',
+    };
+    const runs = `('${runId}', '${childRunId}')`;
+    const snapshot = (environment: NodeJS.ProcessEnv) => xp(['sql', `SELECT * FROM (${Object.entries(tables)
+      .map(([t, columns]) => `SELECT '${t}' AS t, formatRowNoNewline('JSONEachRow', ${columns}) AS row FROM ${t} FINAL WHERE run_id IN ${runs}`)
+      .join(' UNION ALL ')}) ORDER BY t, row`, '--format', 'TSV'], { env: environment }).stdout;
+    const source = snapshot(env);
+    expect(source.split('\n').length).toBeGreaterThan(1000);
+    expect(source).toMatch(/"split":"heldout"/);
+    expect(snapshot(other)).toBe(source);
+    expect(xp(['export', '--run', 'no-such-run'], { env }).stderr).toMatch(/run 'no-such-run' has no events/);
   });
 
   it('rejects an unknown strategy with the list of known ones', () => {

@@ -3,10 +3,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { encodeEvent, TOPICS } from '@xp/event-log';
+import { EventFactory } from '@xp/events';
 import { launchChromium } from '../support/dashboard-browser';
 import { openDashboardFixture, type DashboardFixture } from '../support/dashboard-fixture';
-import { colorCoverage, decodePng, parseColor, type Image } from '../support/dashboard-png';
+import { hasColorNear, markerPositions, percent } from '../support/dashboard-chart';
+import { colorCoverage, decodePng, parseColor } from '../support/dashboard-png';
 
 /**
  * The dashboard end to end: a real loop run and a fork of it go through the log, the projector and
@@ -167,7 +170,20 @@ describe('web dashboard in headless Chromium', () => {
     await expect(row.locator('[data-field=value]').textContent()).resolves.toBe(percent(expected.value));
     await expect(row.textContent()).resolves.toContain(`${PARENT} · iteration 2`);
     await expect(table.locator('tbody tr').count()).resolves.toBe(api.data.leaderboard.rows.length);
+    await expect(table.locator('[data-field=problem-set]').textContent()).resolves.toContain('ranked on held-out problems (default); each row on the problems it attempted');
     await snapshot('leaderboard');
+
+    // Training problems, only those every checkpoint attempted: the page says how many that kept.
+    const common = await fx.graphql(`{ leaderboard(benchmark: "reach-target", metric: PASS_AT_K, k: 1, split: TRAIN, commonProblems: true) { commonProblems { kept leftOut } } }`);
+    const { kept, leftOut } = common.data.leaderboard.commonProblems;
+    await page.locator('[data-form=leaderboard] select[name=split]').selectOption('TRAIN');
+    await table.locator('[data-field=problem-set]', { hasText: 'ranked on training problems;' }).waitFor();
+    await page.locator('[data-form=leaderboard] input[name=common]').check();
+    await table.locator('[data-field=problem-set]', { hasText: `${kept} problems every row attempted 1+ times, ${leftOut} left out` }).waitFor();
+    expect(page.url()).toContain('split=TRAIN&common=1');
+    await page.locator('[data-form=leaderboard] select[name=split]').selectOption('');
+    await page.locator('[data-form=leaderboard] input[name=common]').uncheck();
+    await table.locator('[data-field=problem-set]', { hasText: 'held-out problems (default)' }).waitFor();
 
     const form = page.locator('[data-form=leaderboard]');
     await form.locator('input[name=benchmark]').fill('grid-maze');
@@ -243,6 +259,128 @@ describe('web dashboard in headless Chromium', () => {
     await snapshot('lineage-sample');
   });
 
+  it('browses a run\'s samples: a known output with its statement, verdict and reward, filters and cursor pages', async () => {
+    const pageOf = async (filter: string, after: string | null) => (await fx.graphql(
+      `query($after: String) { samples(runId: "${PARENT}", first: 20, filter: ${filter}, after: $after) {
+         edges { node { id output statement verdict verifierId verifierVersion reward } } pageInfo { endCursor hasNextPage } } }`,
+      { after },
+    )).data.samples;
+    const first = await pageOf('{ verdict: INCORRECT }', null);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const known = first.edges[0].node;
+    await page.goto(`${fx.url}/#/runs/${PARENT}`);
+    await page.locator('[data-action=samples]').click();
+    await page.locator('[data-form=samples] select[name=verdict]').selectOption('INCORRECT');
+    const card = page.locator(`[data-sample="${known.id}"]`);
+    await card.waitFor();
+    expect(page.url()).toBe(`${fx.url}/#/runs/${PARENT}/samples?verdict=INCORRECT`);
+    await expect(card.locator('[data-field=output]').textContent()).resolves.toBe(known.output || '(empty output)');
+    await expect(card.locator('[data-field=statement]').textContent()).resolves.toBe(known.statement);
+    await expect(card.locator('[data-field=verdict]').textContent()).resolves.toBe('incorrect');
+    await expect(card.locator('[data-field=verifier]').textContent()).resolves.toBe(`${known.verifierId}@${known.verifierVersion}`);
+    await expect(card.locator('[data-field=reward]').textContent()).resolves.toBe(`reward ${known.reward.toFixed(3)}`);
+    await expect(card.locator('[data-action=lineage]').getAttribute('href')).resolves.toBe(`#/lineage/${encodeURIComponent(known.id)}`);
+    await snapshot('samples');
+
+    // Cursor paging: the next page is the API's page after this one's last sample; the first page comes back.
+    const ids = () => page.locator('[data-section=samples] [data-sample]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-sample')));
+    await expect(ids()).resolves.toEqual(first.edges.map((e: { node: { id: string } }) => e.node.id));
+    const second = await pageOf('{ verdict: INCORRECT }', first.pageInfo.endCursor);
+    await page.locator('[data-action=next-page]').click();
+    await page.locator(`[data-sample="${second.edges[0].node.id}"]`).waitFor();
+    await expect(ids()).resolves.toEqual(second.edges.map((e: { node: { id: string } }) => e.node.id));
+    await page.locator('[data-action=first-page]').click();
+    await card.waitFor();
+
+    // Held-out problems: every card is an evaluation attempt.
+    await page.locator('[data-form=samples] select[name=split]').selectOption('HELDOUT');
+    await page.waitForURL(/split=HELDOUT/);
+    const heldOut = await pageOf('{ verdict: INCORRECT, split: HELDOUT }', null);
+    await page.locator(`[data-sample="${heldOut.edges[0].node.id}"]`).waitFor();
+    await expect(page.locator('[data-section=samples] [data-sample]').allTextContents()).resolves.toEqual(
+      heldOut.edges.map(() => expect.stringContaining('held-out · evaluation')),
+    );
+  });
+
+  it('compares runs: a fork links to it; curves overlaid through their points, hover values, logged scalars, config differences', async () => {
+    // Each run logs a loss per step, as a trainer reporting through metrics.logged does.
+    const OTHER = 'run-e2e-other';
+    await fx.runLoop({ runId: OTHER, seed: 8, iterations: 2 });
+    const losses: Record<string, number[]> = { [PARENT]: [0.9, 0.6, 0.5], [OTHER]: [0.8, 0.7, 0.3] };
+    for (const [runId, values] of Object.entries(losses)) {
+      const { data } = await fx.graphql(`{ run(id: "${runId}") { experimentId } }`);
+      const factory = new EventFactory({ team: 'alpha', experimentId: data.run.experimentId, runId, producer: 'trainer-script' });
+      const events = values.map((loss, step) => factory.create('metrics.logged', { step: (step + 1) * 10, metrics: { 'train/loss': loss } }, []));
+      await fx.log.append(TOPICS.events, events.map(encodeEvent));
+    }
+    await fx.projected();
+    const runs = await Promise.all([PARENT, OTHER].map(async (id) => (await fx.graphql(`{ run(id: "${id}") { iterations { iteration heldOutPassAt1 } } }`)).data.run));
+
+    // A fork's page links to the comparison with its parent.
+    await page.goto(`${fx.url}/#/runs/${FORK}`);
+    await page.locator('[data-action=compare]').click();
+    await page.locator(`[data-section=comparison] [data-series="${FORK}"]`).first().waitFor();
+    expect(page.url()).toBe(`${fx.url}/#/compare?runs=${PARENT},${FORK}`);
+    // Two independent runs, picked on the page.
+    await page.locator(`[data-form=compare] input[value="${FORK}"]`).uncheck();
+    await page.locator(`[data-form=compare] input[value="${OTHER}"]`).check();
+    await page.locator('[data-form=compare] button').click();
+    const chart = page.locator('[data-section=comparison] [data-chart=heldOutPassAt1]');
+    await chart.locator(`[data-series="${OTHER}"] circle.marker`).first().waitFor();
+    expect(page.url()).toBe(`${fx.url}/#/compare?runs=${PARENT},${OTHER}`);
+    await snapshot('compare');
+
+    const svg = chart.locator('svg');
+    const image = decodePng(await svg.screenshot());
+    const scale = image.width / (await svg.boundingBox())!.width;
+    const byRun = new Map<string, Map<number, { x: number; y: number }>>();
+    const markersOf = { [PARENT]: await markerPositions(svg, PARENT), [OTHER]: await markerPositions(svg, OTHER) };
+    for (const [index, id] of [PARENT, OTHER].entries()) {
+      const points = (runs[index].iterations as Array<{ iteration: number; heldOutPassAt1: number | null }>).filter((i) => i.heldOutPassAt1 !== null);
+      const markers = markersOf[id];
+      expect(markers).toHaveLength(points.length);
+      expect(points.length).toBeGreaterThan(1);
+      const color = parseColor(await chart.locator(`[data-series="${id}"] path`).evaluate((p) => getComputedStyle(p).stroke));
+      // The line passes through every marker the other run's does not cover, and higher values sit higher.
+      const other = markersOf[id === PARENT ? OTHER : PARENT];
+      const visible = markers.filter((m) => other.every((o) => Math.hypot(o.x - m.x, o.y - m.y) > 8));
+      expect(visible.length).toBeGreaterThan(0);
+      for (const marker of visible) expect(hasColorNear(image, color, marker.x * scale, marker.y * scale, 4)).toBe(true);
+      for (let a = 0; a < points.length; a++) {
+        for (let b = 0; b < points.length; b++) {
+          if (points[a].heldOutPassAt1! > points[b].heldOutPassAt1! + 1e-9) expect(markers[a].y).toBeLessThan(markers[b].y);
+        }
+      }
+      byRun.set(id, new Map(points.map((p, i) => [p.iteration, markers[i]])));
+    }
+    // Shared axes: an iteration both runs have sits at one x, and an equal value at one y.
+    const shared = [...byRun.get(PARENT)!.keys()].filter((i) => byRun.get(OTHER)!.has(i));
+    expect(shared.length).toBeGreaterThan(1);
+    for (const iteration of shared) expect(byRun.get(PARENT)!.get(iteration)!.x).toBeCloseTo(byRun.get(OTHER)!.get(iteration)!.x, 0);
+
+    // Hovering a point reads out both runs' values there.
+    const last = Math.max(...shared);
+    const at = byRun.get(OTHER)!.get(last)!;
+    const box = (await svg.boundingBox())!;
+    await page.mouse.move(box.x + at.x, box.y + at.y);
+    const tooltip = chart.locator('.tooltip');
+    await expect(tooltip.textContent()).resolves.toContain(`Iteration ${last}`);
+    for (const [index, id] of [PARENT, OTHER].entries()) {
+      const value = runs[index].iterations.find((i: { iteration: number }) => i.iteration === last).heldOutPassAt1;
+      await expect(tooltip.textContent()).resolves.toContain(`${id}${percent(value)}`);
+    }
+
+    // The logged loss of each run, over its steps.
+    const logged = page.locator('[data-chart="metric-train/loss"]');
+    for (const id of [PARENT, OTHER]) await expect(markerPositions(logged.locator('svg'), id)).resolves.toHaveLength(3);
+    await expect(logged.locator(`[data-legend="${OTHER}"] b`).textContent()).resolves.toBe('0.300');
+
+    // The settings they differ in: the seed, and nothing of the loop's configuration.
+    const seed = page.locator('[data-section=config-diff] tr[data-setting=seed] td');
+    await expect(seed.allTextContents()).resolves.toEqual(['seed', '7', '8']);
+    await expect(page.locator('[data-section=config-diff] tr[data-setting^="config."]').count()).resolves.toBe(0);
+  });
+
   it('picks up a run that starts while the runs list is open', async () => {
     await page.goto(`${fx.url}/#/runs`);
     await page.locator(`tr[data-run="${PARENT}"]`).waitFor();
@@ -251,30 +389,3 @@ describe('web dashboard in headless Chromium', () => {
     await page.locator('tr[data-run="run-e2e-late"] [data-status=SUCCEEDED]').waitFor({ timeout: 15_000 });
   });
 });
-
-/** Each marker's centre in the SVG element's CSS pixels, in iteration order. */
-async function markerPositions(svg: Locator, key: string): Promise<Array<{ x: number; y: number }>> {
-  return svg.locator(`[data-series=${key}] circle.marker`).evaluateAll((circles) => {
-    const origin = (circles[0]?.ownerSVGElement as SVGSVGElement).getBoundingClientRect();
-    return circles.map((c) => {
-      const r = c.getBoundingClientRect();
-      return { x: r.x + r.width / 2 - origin.x, y: r.y + r.height / 2 - origin.y };
-    });
-  });
-}
-
-function hasColorNear(image: Image, color: [number, number, number], cx: number, cy: number, radius: number): boolean {
-  for (let y = Math.max(0, Math.round(cy - radius)); y <= Math.min(image.height - 1, Math.round(cy + radius)); y++) {
-    for (let x = Math.max(0, Math.round(cx - radius)); x <= Math.min(image.width - 1, Math.round(cx + radius)); x++) {
-      const i = (y * image.width + x) * 4;
-      if ([0, 1, 2].every((c) => Math.abs(image.rgba[i + c] - color[c]) <= 40)) return true;
-    }
-  }
-  return false;
-}
-
-/** The dashboard's percent format. */
-function percent(value: number): string {
-  const p = value * 100;
-  return `${p === 0 || p >= 10 ? p.toFixed(1) : p.toPrecision(2)}%`;
-}

@@ -15,3 +15,4 @@ export * from './sql/read-only-sql';
 export * from './encode-rows';
 export * from './result-rows';
 export * from './sql/string-set';
+export * from './queries/maj-at-k';

@@ -160,6 +160,15 @@ describe('API over real projections', () => {
       expect(correct.body.data.samples.edges).toEqual([{ node: { id: 'lb-run/s/lb/p1/0', verdict: 'CORRECT', problemId: 'lb/p1' } }]);
       const judged = await fx.graphql(`{ samples(runId: "run-001") { edges { node { verdict reward verifierId } } } }`);
       expect(judged.body.data.samples.edges).toEqual([{ node: { verdict: 'CORRECT', reward: 1, verifierId: 'arith-exact' } }]);
+      const browsed = await fx.graphql(
+        `{ samples(runId: "run-001", filter: { split: TRAIN }) { edges { node { split purpose statement verifierVersion verificationDetails rewardComponents } } } }`,
+      );
+      expect(browsed.body.data.samples.edges).toEqual([{ node: {
+        split: 'TRAIN', purpose: 'TRAINING', statement: '{"numbers":[3,4],"target":7}', verifierVersion: '1',
+        verificationDetails: { value: 7 }, rewardComponents: { correct: 1, length: 0 },
+      } }]);
+      const heldOut = await fx.graphql(`{ samples(runId: "run-001", filter: { split: HELDOUT }) { edges { node { id } } } }`);
+      expect(heldOut.body.data.samples.edges).toEqual([]);
       const bad = await fx.graphql(`{ samples(runId: "lb-run", after: "!!") { edges { cursor } } }`);
       expect(bad.body.errors?.[0].message).toMatch(/is not a cursor returned by this API/);
     });
@@ -213,6 +222,22 @@ describe('API over real projections', () => {
       });
       const solved = await fx.graphql(`{ leaderboard(benchmark: "arith", metric: SOLVED, groupBy: RUN) { rows { runId value } } }`);
       expect(solved.body.data.leaderboard.rows).toContainEqual({ runId: 'lb-run', value: 1 });
+    });
+
+    it('says which split it ranked on, and what commonProblems kept and left out', async () => {
+      // Every verdict here is on a train problem, so the default falls back to TRAIN.
+      const { body } = await fx.graphql(
+        `{ leaderboard(benchmark: "arith", metric: PASS_AT_K, k: 1, commonProblems: true) { split commonProblems { kept leftOut } rows { checkpointId problems } } }`,
+      );
+      expect(body.errors).toBeUndefined();
+      const board = body.data.leaderboard;
+      expect(board.split).toBe('TRAIN');
+      // The hand-made checkpoint and the examples' share no problem: none kept, both of lb-run's left out.
+      expect(board.commonProblems).toEqual({ kept: 0, leftOut: expect.any(Number) });
+      expect(board.commonProblems.leftOut).toBeGreaterThanOrEqual(2);
+      expect(board.rows.every((r: { problems: number }) => r.problems === board.commonProblems.kept)).toBe(true);
+      const heldOut = await fx.graphql(`{ leaderboard(benchmark: "arith", metric: PASS_AT_K, split: HELDOUT) { split commonProblems { kept } rows { checkpointId } } }`);
+      expect(heldOut.body.data.leaderboard).toEqual({ split: 'HELDOUT', commonProblems: null, rows: [] });
     });
 
     it("hides other teams' data entirely", async () => {

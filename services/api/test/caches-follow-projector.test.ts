@@ -115,7 +115,7 @@ describe('reads cached while the projector in this process writes', () => {
     await appendAndProject([sample('run-001/s/9/judged', 'ckpt-judged', 'arith/train/0001'), verdict('run-001/s/9/judged', 'arith/train/0001', 'incorrect')]);
     const alpha = await cached('alpha');
     expect(alpha).toEqual(await fresh('alpha'));
-    expect(alpha.map((row) => row.group_id)).toContain('ckpt-judged');
+    expect(alpha.rows.map((row) => row.group_id)).toContain('ckpt-judged');
     expect(await cached('beta')).toEqual(await fresh('beta'));
     expect(statements).toBe(3);
 

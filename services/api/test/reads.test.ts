@@ -233,7 +233,7 @@ describe('API reads at their limits', () => {
       }]);
       const options = { team: 'alpha', benchmark: 'bench-p', k: 1, groupBy: 'checkpoint' as const, majority: false, meanReward: false };
       expect(leaderboardQuery(options).query).not.toMatch(/answer_votes|leaderboard_rewards/);
-      expect(await queryLeaderboard(store.client, options)).toEqual([
+      expect((await queryLeaderboard(store.client, options)).rows).toEqual([
         { group_id: 'cb', problems: 1, attempts: 1, correct: 1, solved: 1, min_attempts: 1, problems_below_k: 0, pass_at_k: 1, majority_correct: null, mean_reward: null },
       ]);
     });

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { XpError } from '@xp/events';
 import { registerLoopCommands } from './commands/demo';
 import { registerEvents } from './commands/events';
+import { registerExport } from './commands/export';
 import { registerIngest } from './commands/ingest';
 import { registerKeys } from './commands/keys';
 import { registerProject } from './commands/project';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerIngest(program);
   registerEvents(program);
+  registerExport(program);
   registerProject(program);
   registerSql(program);
   registerLoopCommands(program);

@@ -6,6 +6,7 @@ import {
   emptyProjectionRows,
   type PositionedEvent,
   type ProjectionContext,
+  type ProblemFacts,
   type ProjectionRows,
   type Row,
   type SampleFacts,
@@ -15,8 +16,11 @@ import {
 export interface Projection {
   rows: ProjectionRows;
   samples: Map<string, SampleFacts>;
-  benchmarks: Map<string, string>;
+  problems: Map<string, ProblemFacts>;
 }
+
+/** A problem no registration in the run names: no benchmark, and not held out. */
+const UNREGISTERED: ProblemFacts = { benchmark: '', split: 'train' };
 
 /** Key of a fact within its team and run: runs never share samples or problem registrations. */
 export function factKey(team: string, runId: string, id: string): string {
@@ -32,11 +36,11 @@ export function factKey(team: string, runId: string, id: string): string {
 export function projectEvents(events: PositionedEvent[], context: ProjectionContext): Projection {
   const rows = emptyProjectionRows();
   const samples = new Map<string, SampleFacts>();
-  const benchmarks = new Map<string, string>();
+  const problems = new Map<string, ProblemFacts>();
   const sampleFacts = (e: XpEvent, sampleId: string) =>
     samples.get(factKey(e.team, e.runId, sampleId)) ?? context.sample(e.team, e.runId, sampleId);
-  const benchmarkOf = (e: XpEvent, problemId: string) =>
-    benchmarks.get(factKey(e.team, e.runId, problemId)) ?? context.benchmarkOf(e.team, e.runId, problemId) ?? '';
+  const problemOf = (e: XpEvent, problemId: string) =>
+    problems.get(factKey(e.team, e.runId, problemId)) ?? context.problemOf(e.team, e.runId, problemId) ?? UNREGISTERED;
 
   // Records of one append share their timestamp: formatted once per run of equal values.
   let appendedMs = Number.NaN;
@@ -57,7 +61,7 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
         rows.runs.push(runRow(event, occurredAt));
         break;
       case 'problem.registered':
-        benchmarks.set(factKey(event.team, event.runId, event.payload.problemId), event.payload.benchmark);
+        problems.set(factKey(event.team, event.runId, event.payload.problemId), { benchmark: event.payload.benchmark, split: event.payload.split });
         rows.problems.push(problemRow(event, common));
         break;
       case 'sample.generated': {
@@ -66,21 +70,22 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
           problemId: p.problemId,
           checkpointId: p.checkpointId,
           iteration: p.iteration,
-          benchmark: benchmarkOf(event, p.problemId),
+          ...problemOf(event, p.problemId),
           answer: answerOf(p.output),
         };
         samples.set(factKey(event.team, event.runId, p.sampleId), facts);
         rows.samples.push([
-          ...common, p.sampleId, p.problemId, facts.benchmark, p.checkpointId, p.iteration, p.attempt, p.output, p.tokens,
-          p.logprob, p.seed, p.temperature ?? null,
+          ...common, p.sampleId, p.problemId, facts.benchmark, facts.split, p.purpose ?? 'training', p.checkpointId, p.iteration,
+          p.attempt, p.output, p.tokens, p.logprob, p.seed, p.temperature ?? null,
         ]);
         break;
       }
       case 'sample.verified': {
         const p = event.payload;
         const facts = sampleFacts(event, p.sampleId);
+        const problem = facts ?? problemOf(event, p.problemId);
         rows.verifications.push([
-          ...common, p.sampleId, p.problemId, facts?.benchmark ?? benchmarkOf(event, p.problemId), facts?.checkpointId ?? '',
+          ...common, p.sampleId, p.problemId, problem.benchmark, problem.split, facts?.checkpointId ?? '',
           facts?.iteration ?? null, p.verifierId, p.verifierVersion, p.verdict,
           reportedAnswer(p.details as Record<string, unknown> | undefined) ?? facts?.answer ?? '', p.details ?? {},
         ]);
@@ -90,8 +95,9 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
         const p = event.payload;
         const facts = sampleFacts(event, p.sampleId);
         const problemId = p.problemId ?? facts?.problemId ?? '';
+        const problem = facts ?? problemOf(event, problemId);
         rows.rewards.push([
-          ...common, p.sampleId, problemId, facts?.benchmark ?? benchmarkOf(event, problemId), facts?.checkpointId ?? '',
+          ...common, p.sampleId, problemId, problem.benchmark, problem.split, facts?.checkpointId ?? '',
           p.value, p.components, p.rewardFunction, p.rewardVersion,
         ]);
         break;
@@ -128,7 +134,7 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
       }
     }
   }
-  return { rows, samples, benchmarks };
+  return { rows, samples, problems };
 }
 
 function runRow(event: EventOf<'run.started'> | EventOf<'run.finished'>, at: string): Row {

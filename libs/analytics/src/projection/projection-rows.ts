@@ -37,15 +37,16 @@ export const TABLE_COLUMNS: Record<ProjectionTable, readonly string[]> = {
     'source_version', 'source_checkpoint_id',
   ],
   samples: [
-    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'checkpoint_id', 'iteration', 'attempt', 'output', 'tokens',
-    'logprob', 'seed', 'temperature',
+    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'split', 'purpose', 'checkpoint_id', 'iteration', 'attempt', 'output',
+    'tokens', 'logprob', 'seed', 'temperature',
   ],
   verifications: [
-    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'checkpoint_id', 'iteration', 'verifier_id', 'verifier_version',
+    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'split', 'checkpoint_id', 'iteration', 'verifier_id', 'verifier_version',
     'verdict', 'answer', 'details',
   ],
   rewards: [
-    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'checkpoint_id', 'value', 'components', 'reward_function', 'reward_version',
+    ...EVENT_COLUMNS, 'sample_id', 'problem_id', 'benchmark', 'split', 'checkpoint_id', 'value', 'components', 'reward_function',
+    'reward_version',
   ],
   curriculum_decisions: [...EVENT_COLUMNS, 'decision_id', 'iteration', 'strategy', 'params', 'problem_ids', 'watermark', 'seed', 'output_hash'],
   replay_batches: [...EVENT_COLUMNS, 'batch_id', 'iteration', 'strategy', 'params', 'sample_ids', 'epoch', 'watermark', 'seed', 'output_hash'],
@@ -72,12 +73,19 @@ export interface PositionedEvent {
   appendedAt: number;
 }
 
+export type ProblemSplit = 'train' | 'heldout';
+
+/** What samples, verdicts and rewards borrow from their problem's registration. */
+export interface ProblemFacts {
+  benchmark: string;
+  split: ProblemSplit;
+}
+
 /** What a verification or reward borrows from the sample it judges. */
-export interface SampleFacts {
+export interface SampleFacts extends ProblemFacts {
   problemId: string;
   checkpointId: string;
   iteration: number;
-  benchmark: string;
   /** The sample's output as a vote for majority voting (see `answerOf`). */
   answer: string;
 }
@@ -88,7 +96,7 @@ export interface SampleFacts {
  */
 export interface ProjectionContext {
   sample(team: string, runId: string, sampleId: string): SampleFacts | undefined;
-  benchmarkOf(team: string, runId: string, problemId: string): string | undefined;
+  problemOf(team: string, runId: string, problemId: string): ProblemFacts | undefined;
 }
 
 export function emptyProjectionRows(): ProjectionRows {

@@ -68,17 +68,19 @@ describe('pass@k SQL', () => {
     });
 
     it('computes pass@k, solved, majority and mean reward per checkpoint', async () => {
-      const rows = await queryLeaderboard(store.client, { team: 'alpha', benchmark: 'arith', k: 2, groupBy: 'checkpoint' });
-      expect(rows).toEqual([
-        // p1: 1 - C(3,2)/C(5,2) = 0.7; p2 has 1 < k attempts and is left out.
-        { group_id: 'ckpt-a', problems: 2, attempts: 6, correct: 3, solved: 2, min_attempts: 1, problems_below_k: 1, pass_at_k: expect.closeTo(0.7, 12), majority_correct: 0.5, mean_reward: 0.5 },
+      const board = await queryLeaderboard(store.client, { team: 'alpha', benchmark: 'arith', k: 2, groupBy: 'checkpoint' });
+      expect(board).toMatchObject({ split: 'train', commonProblems: null });
+      expect(board.rows).toEqual([
+        // p1: 1 - C(3,2)/C(5,2) = 0.7; p2 has 1 < k attempts and is left out of pass@k and maj@k.
+        // maj@2 of p1 (votes 7,7,8,8,8; 7 correct): of the 10 pairs, 1 is 7+7 and 6 tie 7+8 (half credit): 0.4.
+        { group_id: 'ckpt-a', problems: 2, attempts: 6, correct: 3, solved: 2, min_attempts: 1, problems_below_k: 1, pass_at_k: expect.closeTo(0.7, 12), majority_correct: expect.closeTo(0.4, 12), mean_reward: 0.5 },
         { group_id: 'ckpt-b', problems: 1, attempts: 4, correct: 0, solved: 0, min_attempts: 4, problems_below_k: 0, pass_at_k: 0, majority_correct: 0, mean_reward: null },
       ]);
     });
 
     it('says pass@k is undefined when every problem has fewer than k attempts', async () => {
-      const rows = await queryLeaderboard(store.client, { team: 'alpha', benchmark: 'arith', k: 10, groupBy: 'run' });
-      expect(rows).toEqual([expect.objectContaining({ group_id: 'run-1', problems: 2, problems_below_k: 2, pass_at_k: null })]);
+      const { rows } = await queryLeaderboard(store.client, { team: 'alpha', benchmark: 'arith', k: 10, groupBy: 'run' });
+      expect(rows).toEqual([expect.objectContaining({ group_id: 'run-1', problems: 2, problems_below_k: 2, pass_at_k: null, majority_correct: null })]);
     });
   });
 });

@@ -157,6 +157,10 @@ export interface SampleGeneratedPayload {
   logprob: number;
   seed: number;
   temperature?: number;
+  /**
+   * Why the attempt was made: to train on (the default when absent) or to evaluate the checkpoint; evaluation attempts are never replayed into training.
+   */
+  purpose?: 'training' | 'evaluation';
 }
 
 /**

@@ -7,7 +7,7 @@ import type { BenchmarkResult, HeldOutMetrics, IterationMetrics, LoopProgress, L
 import { heldOutProblems } from './projection';
 import { PRODUCERS, type RunWriter } from './run-writer';
 import { decideCurriculumStage } from './stages/curriculum-stage';
-import { evaluationPayloads, overallEvaluation } from './stages/evaluation-stage';
+import { evaluationEvents, overallEvaluation } from './stages/evaluation-stage';
 import { decideReplayStage } from './stages/replay-stage';
 import { attemptEvents, planAttempts, sampleAndJudge } from './stages/sampling-stage';
 import { currentCheckpoint, trainStage } from './stages/training-stage';
@@ -38,11 +38,8 @@ export class LoopEngine {
     const config = requireConfig(this.state);
     const plans = planAttempts(this.runId, this.state.runSeed, 'eval', iteration, heldOutProblems(this.state), config.evaluation.samplesPerProblem);
     const judged = await sampleAndJudge(await this.samplerFor(checkpoint), plans, this.state.stats, config.reward);
-    const payloads = evaluationPayloads(judged, checkpoint.checkpointId, config.evaluation.k);
-    await this.writer.write([
-      ...attemptEvents(judged, checkpoint.checkpointId, iteration, config.temperature, []),
-      ...payloads.map((payload) => ({ type: 'evaluation.completed' as const, producer: PRODUCERS.evaluator, parents: [checkpoint.checkpointId], payload })),
-    ]);
+    const { drafts, payloads } = evaluationEvents(judged, checkpoint.checkpointId, iteration, config.temperature, config.evaluation.k);
+    await this.writer.write(drafts);
     const byBenchmark: Record<string, BenchmarkResult> = {};
     for (const p of payloads) {
       byBenchmark[p.benchmark] = { problems: p.problems, passAt1: p.passAt1, passAtK: p.passAtK, majAtK: p.majAtK, meanReward: p.meanReward, solved: p.solved };

@@ -65,6 +65,14 @@ describe('runLoop', () => {
       expect(types).toContain(type);
     }
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', payload: { status: 'succeeded', iterations: 2 } });
+    // Evaluation attempts, and only they, are on held-out problems and say so; each has its verdict beside it.
+    const heldOut = new Set(events.flatMap((e) => (e.type === 'problem.registered' && e.payload.split === 'heldout' ? [e.payload.problemId] : [])));
+    const samples = events.flatMap((e) => (e.type === 'sample.generated' ? [e.payload] : []));
+    const evaluation = samples.filter((p) => p.purpose === 'evaluation');
+    expect(evaluation.length).toBeGreaterThan(0);
+    expect(samples.filter((p) => heldOut.has(p.problemId))).toEqual(evaluation);
+    const verified = new Set(events.flatMap((e) => (e.type === 'sample.verified' ? [e.payload.sampleId] : [])));
+    expect(evaluation.every((p) => verified.has(p.sampleId))).toBe(true);
     const batches = events.filter((e) => e.type === 'replay.batch');
     expect(batches.every((e) => e.type === 'replay.batch' && e.payload.strategy === 'reshuffle' && e.payload.epoch !== undefined)).toBe(true);
   });

@@ -1,9 +1,8 @@
 import type { IterationRecords } from '../loop/run-records';
 import { heldOutProblems } from '../loop/projection';
 import { requireConfig } from '../loop/require-config';
-import { PRODUCERS } from '../loop/run-writer';
-import { evaluationPayloads } from '../loop/stages/evaluation-stage';
-import { attemptEvents, planAttempts, sampleAndJudge } from '../loop/stages/sampling-stage';
+import { evaluationEvents } from '../loop/stages/evaluation-stage';
+import { planAttempts, sampleAndJudge } from '../loop/stages/sampling-stage';
 import { currentCheckpoint } from '../loop/stages/training-stage';
 import type { RunView } from './run-view';
 import type { FindTurn } from './turn';
@@ -29,13 +28,7 @@ export const findEvaluatorTurn: FindTurn = (run, env) => {
       const checkpoint = currentCheckpoint(state);
       const plans = planAttempts(run.runId, state.runSeed, 'eval', last.iteration, heldOutProblems(state), config.evaluation.samplesPerProblem);
       const judged = await sampleAndJudge(await env.samplers.get(checkpoint, config.temperature), plans, state.stats, config.reward);
-      const payloads = evaluationPayloads(judged, checkpoint.checkpointId, config.evaluation.k);
-      return [
-        ...attemptEvents(judged, checkpoint.checkpointId, last.iteration, config.temperature, []),
-        ...payloads.map((payload) => ({
-          type: 'evaluation.completed' as const, producer: PRODUCERS.evaluator, parents: [checkpoint.checkpointId], payload,
-        })),
-      ];
+      return evaluationEvents(judged, checkpoint.checkpointId, last.iteration, config.temperature, config.evaluation.k).drafts;
     },
   };
 };

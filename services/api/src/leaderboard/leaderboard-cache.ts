@@ -1,9 +1,9 @@
-import type { LeaderboardOptions, LeaderboardRow } from '@xp/analytics';
+import type { LeaderboardOptions, LeaderboardResult } from '@xp/analytics';
 import type { ProjectedWrite } from '@xp/projector';
 import type { ApiDependencies } from '../api-dependencies';
 import { ProjectionCache } from '../analytics/projection-cache';
 
-export type LeaderboardCache = ProjectionCache<Promise<LeaderboardRow[]>>;
+export type LeaderboardCache = ProjectionCache<Promise<LeaderboardResult>>;
 
 /** The cache key of a leaderboard: its team first, so a write finds its team's leaderboards. */
 export function leaderboardKey(options: LeaderboardOptions): string {

@@ -27,6 +27,8 @@ export class LeaderboardResolver {
     @Args('scope') scope: 'TEAM' | 'EXPERIMENT',
     @Args('experimentId') experimentId: string | undefined,
     @Args('groupBy') groupBy: 'CHECKPOINT' | 'RUN',
+    @Args('split') split: 'TRAIN' | 'HELDOUT' | undefined,
+    @Args('commonProblems') commonProblems: boolean | undefined,
   ) {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput(`k must be between 1 and ${MAX_K}, got ${k}`);
     if (scope === 'EXPERIMENT' && !experimentId) throw badInput('scope EXPERIMENT needs experimentId');
@@ -36,13 +38,15 @@ export class LeaderboardResolver {
       k,
       groupBy: groupBy === 'RUN' ? 'run' : 'checkpoint',
       experimentId: scope === 'EXPERIMENT' ? experimentId : undefined,
+      split: split === undefined || split === null ? undefined : split === 'HELDOUT' ? 'heldout' : 'train',
+      commonProblems: commonProblems === true,
       // Only what the metric needs: majority votes and rewards cost reads of their own.
       majority: metric === 'MAJ_AT_K',
       meanReward: metric === 'MEAN_REWARD',
     };
     const read = () => queryLeaderboard(this.deps.analytics.client, options);
-    const rows = this.cache ? await this.cache.get(leaderboardKey(options), read) : await read();
-    const ranked = rows
+    const board = this.cache ? await this.cache.get(leaderboardKey(options), read) : await read();
+    const ranked = board.rows
       .map((row) => ({ row, ...valueOf(row, metric, k) }))
       .sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.row.group_id.localeCompare(b.row.group_id));
     return {
@@ -51,6 +55,8 @@ export class LeaderboardResolver {
       k,
       scope,
       groupBy,
+      split: board.split === 'heldout' ? 'HELDOUT' : 'TRAIN',
+      commonProblems: board.commonProblems,
       rows: ranked.map(({ row, value, note }, i) => ({
         rank: i + 1,
         checkpointId: groupBy === 'CHECKPOINT' ? row.group_id : null,

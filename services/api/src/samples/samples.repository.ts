@@ -13,6 +13,8 @@ export interface SampleRow {
   tokens: number;
   logprob: number;
   occurred_at: string;
+  split: string;
+  purpose: string;
 }
 
 export interface SampleJudgement {
@@ -20,7 +22,9 @@ export interface SampleJudgement {
   verdict: string | null;
   verifier_id: string | null;
   verifier_version: string | null;
+  details: string | null;
   reward: number | null;
+  components: Record<string, number> | null;
 }
 
 export interface SampleFilter {
@@ -28,9 +32,10 @@ export interface SampleFilter {
   problemId?: string;
   checkpointId?: string;
   iteration?: number;
+  split?: string;
 }
 
-const SAMPLE_COLUMNS = 'run_id, sample_id, problem_id, benchmark, checkpoint_id, iteration, attempt, output, tokens, logprob, occurred_at';
+const SAMPLE_COLUMNS = 'run_id, sample_id, problem_id, benchmark, checkpoint_id, iteration, attempt, output, tokens, logprob, occurred_at, split, purpose';
 
 /**
  * A run's samples in sample-id order (the table's sort key), paged by keyset on that id. With a
@@ -99,16 +104,28 @@ export class SamplesRepository {
   judgements(team: string, runId: string, sampleIds: readonly string[]): Promise<SampleJudgement[]> {
     return queryRows(
       this.store,
-      `SELECT coalesce(v.sample_id, r.sample_id) AS sample_id, v.verdict AS verdict, v.verifier_id AS verifier_id, v.verifier_version AS verifier_version, r.reward AS reward
+      `SELECT coalesce(v.sample_id, r.sample_id) AS sample_id, v.verdict AS verdict, v.verifier_id AS verifier_id, v.verifier_version AS verifier_version,
+              v.details AS details, r.reward AS reward, r.components AS components
        FROM (SELECT sample_id, argMax(toString(verdict), occurred_at) AS verdict, argMax(verifier_id, occurred_at) AS verifier_id,
-                    argMax(verifier_version, occurred_at) AS verifier_version
+                    argMax(verifier_version, occurred_at) AS verifier_version, argMax(details, occurred_at) AS details
              FROM verifications WHERE team = {team:String} AND run_id = {runId:String} AND sample_id IN {ids:Array(String)} GROUP BY sample_id) AS v
-       FULL OUTER JOIN (SELECT sample_id, argMax(value, occurred_at) AS reward FROM rewards
+       FULL OUTER JOIN (SELECT sample_id, argMax(value, occurred_at) AS reward, argMax(components, occurred_at) AS components FROM rewards
              WHERE team = {team:String} AND run_id = {runId:String} AND sample_id IN {ids:Array(String)} GROUP BY sample_id) AS r
        ON r.sample_id = v.sample_id
        SETTINGS join_use_nulls = 1`,
       { team, runId, ids: sampleIds },
     );
+  }
+
+  /** The statements of a page's problems, as the run (or, for a fork, its ancestors) registered them. */
+  async statements(team: string, runId: string, problemIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await queryRows<{ problem_id: string; statement: string }>(
+      this.store,
+      `SELECT problem_id, argMax(statement, run_id = {runId:String}) AS statement
+       FROM problems WHERE team = {team:String} AND problem_id IN {ids:Array(String)} GROUP BY problem_id`,
+      { team, runId, ids: [...new Set(problemIds)] },
+    );
+    return new Map(rows.map((row) => [row.problem_id, row.statement]));
   }
 }
 
@@ -117,5 +134,6 @@ function sampleFilters(filter: SampleFilter): string[] {
   if (filter.problemId !== undefined) where.push('problem_id = {problemId:String}');
   if (filter.checkpointId !== undefined) where.push('checkpoint_id = {checkpointId:String}');
   if (filter.iteration !== undefined) where.push('iteration = {iteration:UInt32}');
+  if (filter.split !== undefined) where.push('split = {split:String}');
   return where;
 }

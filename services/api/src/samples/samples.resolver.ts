@@ -12,6 +12,7 @@ interface SampleFilterInput {
   problemId?: string;
   checkpointId?: string;
   iteration?: number;
+  split?: 'TRAIN' | 'HELDOUT';
 }
 
 export function encodeCursor(sampleId: string): string {
@@ -43,6 +44,7 @@ export class SamplesQueryResolver {
       problemId: filter?.problemId ?? undefined,
       checkpointId: filter?.checkpointId ?? undefined,
       iteration: filter?.iteration ?? undefined,
+      split: filter?.split ? (filter.split === 'HELDOUT' ? 'heldout' : 'train') : undefined,
     };
     // One row more than asked tells whether another page exists.
     const rows = await this.samples.page(ctx.caller.team, runId, cleaned, after ? decodeCursor(after) : undefined, limit + 1);
@@ -50,15 +52,21 @@ export class SamplesQueryResolver {
     // Verdict and reward live in other tables: read for the whole page at once, and only when asked for.
     const fields = requestedFields(info);
     const judged = JUDGEMENT_FIELDS.some((f) => fields.has(f)) && page.length > 0;
-    const judgements = judged ? new Map((await this.samples.judgements(ctx.caller.team, runId, page.map((r) => r.sample_id))).map((j) => [j.sample_id, j])) : undefined;
+    const [judgements, statements] = await Promise.all([
+      judged ? this.samples.judgements(ctx.caller.team, runId, page.map((r) => r.sample_id)).then((rows) => new Map(rows.map((j) => [j.sample_id, j]))) : undefined,
+      fields.has('statement') && page.length > 0 ? this.samples.statements(ctx.caller.team, runId, page.map((r) => r.problem_id)) : undefined,
+    ]);
     return {
-      edges: page.map((row) => ({ cursor: encodeCursor(row.sample_id), node: toSample(row, judgements?.get(row.sample_id)) })),
+      edges: page.map((row) => ({
+        cursor: encodeCursor(row.sample_id),
+        node: { ...toSample(row, judgements?.get(row.sample_id)), statement: statements?.get(row.problem_id) ?? null },
+      })),
       pageInfo: { hasNextPage: rows.length > limit, endCursor: page.length > 0 ? encodeCursor(page[page.length - 1].sample_id) : null },
     };
   }
 }
 
-const JUDGEMENT_FIELDS = ['verdict', 'verifierId', 'verifierVersion', 'reward'];
+const JUDGEMENT_FIELDS = ['verdict', 'verifierId', 'verifierVersion', 'reward', 'verificationDetails', 'rewardComponents'];
 
 function toSample(row: SampleRow, judgement: SampleJudgement | undefined) {
   return {
@@ -77,5 +85,9 @@ function toSample(row: SampleRow, judgement: SampleJudgement | undefined) {
     verifierId: judgement?.verifier_id ?? null,
     verifierVersion: judgement?.verifier_version ?? null,
     reward: judgement?.reward === null || judgement?.reward === undefined ? null : Number(judgement.reward),
+    split: row.split === 'heldout' ? 'HELDOUT' : 'TRAIN',
+    purpose: row.purpose === 'evaluation' ? 'EVALUATION' : 'TRAINING',
+    verificationDetails: judgement?.details ? JSON.parse(judgement.details) : null,
+    rewardComponents: judgement?.components ?? null,
   };
 }

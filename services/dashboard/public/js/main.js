@@ -1,11 +1,13 @@
 /** Entry point: takes the key from the address, then routes `#/...` to a page. */
 import { adoptKeyFromLocation, ApiError, forgetKey, storedKey } from './api.js';
 import { errorPanel, isAbort } from './views/common.js';
+import { compareView } from './views/compare.js';
 import { keyForm } from './views/key-form.js';
 import { leaderboardView } from './views/leaderboard.js';
 import { lineageView } from './views/lineage.js';
 import { runView } from './views/run.js';
 import { runsView } from './views/runs.js';
+import { samplesView } from './views/samples.js';
 
 /**
  * @typedef {import('./views/common.js').ViewContext} ViewContext
@@ -15,8 +17,10 @@ import { runsView } from './views/runs.js';
 /** @type {Route[]} */
 const ROUTES = [
   { pattern: /^\/runs$/, names: [], view: runsView, nav: 'runs' },
+  { pattern: /^\/runs\/(.+)\/samples$/, names: ['id'], view: samplesView, nav: 'runs' },
   { pattern: /^\/runs\/(.+)$/, names: ['id'], view: runView, nav: 'runs' },
   { pattern: /^\/leaderboard$/, names: [], view: leaderboardView, nav: 'leaderboard' },
+  { pattern: /^\/compare$/, names: [], view: compareView, nav: 'compare' },
   { pattern: /^\/lineage(?:\/(.+))?$/, names: ['id'], view: lineageView, nav: 'lineage' },
 ];
 

@@ -158,7 +158,7 @@ async function measureRawInserts(store: AnalyticsStore, lines: string[], batch: 
   let rows = 0;
   for (let from = 0; from < lines.length; from += batch) {
     const events = lines.slice(from, from + batch).map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: from + i, appendedAt: Date.now() }));
-    const projection = projectEvents(events, { sample: () => undefined, benchmarkOf: () => undefined });
+    const projection = projectEvents(events, { sample: () => undefined, problemOf: () => undefined });
     const bodies = PROJECTION_TABLES.filter((table) => projection.rows[table].length > 0).map((table) => {
       rows += projection.rows[table].length;
       return { table, format: 'JSONCompactColumns' as const, columns: TABLE_COLUMNS[table], body: encodeColumns(projection.rows[table], TABLE_COLUMNS[table].length) };

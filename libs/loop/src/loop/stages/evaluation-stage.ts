@@ -1,6 +1,22 @@
 import type { EvaluationCompletedPayload } from '@xp/events';
 import { summarizeEvaluation, type EvaluationSummary, type ProblemResult } from '../../metrics';
-import type { JudgedAttempt } from './sampling-stage';
+import { PRODUCERS, type EventDraft } from '../run-writer';
+import { attemptEvents, type JudgedAttempt } from './sampling-stage';
+
+/**
+ * What an evaluation writes: every held-out attempt with its verdict and reward, marked as
+ * evaluation, then one evaluation.completed per benchmark summarizing them.
+ */
+export function evaluationEvents(
+  judged: readonly JudgedAttempt[], checkpointId: string, iteration: number, temperature: number, k: number,
+): { drafts: EventDraft[]; payloads: EvaluationCompletedPayload[] } {
+  const payloads = evaluationPayloads(judged, checkpointId, k);
+  const drafts: EventDraft[] = [
+    ...attemptEvents(judged, checkpointId, iteration, temperature, [], 'evaluation'),
+    ...payloads.map((payload): EventDraft => ({ type: 'evaluation.completed', producer: PRODUCERS.evaluator, parents: [checkpointId], payload })),
+  ];
+  return { drafts, payloads };
+}
 
 /** One evaluation.completed per benchmark, from the held-out attempts of one checkpoint. */
 export function evaluationPayloads(judged: readonly JudgedAttempt[], checkpointId: string, k: number): EvaluationCompletedPayload[] {

@@ -61,9 +61,13 @@ export function judgeAttempts(
   });
 }
 
+/** Why attempts are made; evaluation attempts say so in their sample.generated, training ones leave it implied. */
+export type AttemptPurpose = 'training' | 'evaluation';
+
 /** sample.generated, sample.verified and reward.assigned for each attempt, in attempt order. */
 export function attemptEvents(
   judged: readonly JudgedAttempt[], checkpointId: string, iteration: number, temperature: number, parents: string[],
+  purpose: AttemptPurpose = 'training',
 ): EventDraft[] {
   return judged.flatMap((a): EventDraft[] => [
     {
@@ -81,6 +85,7 @@ export function attemptEvents(
         logprob: a.logprob,
         seed: a.seed,
         temperature,
+        ...(purpose === 'evaluation' ? { purpose } : {}),
       },
     },
     {

@@ -69,3 +69,12 @@ export function errorPanel(error, retry) {
 export function isAbort(error) {
   return error instanceof DOMException && error.name === 'AbortError';
 }
+
+/**
+ * A labelled form control.
+ * @param {string} label
+ * @param {...Node} controls
+ */
+export function field(label, ...controls) {
+  return h('label', { class: 'field' }, h('span', {}, label), ...controls);
+}

@@ -1,7 +1,7 @@
 /** The team leaderboard: one benchmark, one metric, per checkpoint or per run, team-wide or one experiment. */
 import { graphql } from '../api.js';
 import { decimal, enc, h, href, integer, percent } from '../dom.js';
-import { emptyState, errorPanel, isAbort, loading, pageHeader } from './common.js';
+import { emptyState, errorPanel, field, isAbort, loading, pageHeader } from './common.js';
 
 /** The built-in task suites' benchmarks (the loop's arithmetic and maze families). */
 export const BUILT_IN_BENCHMARKS = ['reach-target', 'grid-maze'];
@@ -22,9 +22,10 @@ const BENCHMARKS_OF = `query Benchmarks($runId: ID!) {
   samples(runId: $runId, first: 200) { edges { node { benchmark } } }
 }`;
 
-const LEADERBOARD = `query Leaderboard($benchmark: String!, $metric: LeaderboardMetric!, $k: Int, $scope: LeaderboardScope, $experimentId: String, $groupBy: LeaderboardGroupBy) {
-  leaderboard(benchmark: $benchmark, metric: $metric, k: $k, scope: $scope, experimentId: $experimentId, groupBy: $groupBy) {
-    benchmark metric k groupBy
+const LEADERBOARD = `query Leaderboard($benchmark: String!, $metric: LeaderboardMetric!, $k: Int, $scope: LeaderboardScope, $experimentId: String,
+    $groupBy: LeaderboardGroupBy, $split: Split, $commonProblems: Boolean) {
+  leaderboard(benchmark: $benchmark, metric: $metric, k: $k, scope: $scope, experimentId: $experimentId, groupBy: $groupBy, split: $split, commonProblems: $commonProblems) {
+    benchmark metric k groupBy split commonProblems { kept leftOut }
     rows { rank checkpointId runId value problems minAttempts solved note }
   }
 }`;
@@ -43,6 +44,9 @@ export async function leaderboardView(ctx) {
     k: Math.max(1, Number.parseInt(ctx.query.get('k') ?? '1', 10) || 1),
     groupBy: ctx.query.get('groupBy') === 'RUN' ? 'RUN' : 'CHECKPOINT',
     experiment: ctx.query.get('experiment') ?? '',
+    // Empty: the API's default, held-out where the benchmark has held-out verdicts.
+    split: ['TRAIN', 'HELDOUT'].includes(ctx.query.get('split') ?? '') ? /** @type {string} */ (ctx.query.get('split')) : '',
+    common: ctx.query.get('common') === '1',
   };
   ctx.root.replaceChildren(pageHeader({ title: 'Leaderboard' }), loading());
 
@@ -53,7 +57,7 @@ export async function leaderboardView(ctx) {
 
   const results = h('section', { class: 'panel section', 'data-section': 'leaderboard', 'aria-live': 'polite' }, loading());
   ctx.root.replaceChildren(
-    pageHeader({ title: 'Leaderboard', subtitle: 'Team-wide, per benchmark: unbiased pass@k, majority vote, mean reward or solved count.' }),
+    pageHeader({ title: 'Leaderboard', subtitle: 'Team-wide, per benchmark: unbiased pass@k, majority vote, mean reward or solved count; held-out problems by default.' }),
     h('section', { class: 'panel' }, controls(state, benchmarks, context.experiments.map((e) => e.id), ctx)),
     results,
   );
@@ -71,12 +75,18 @@ export async function leaderboardView(ctx) {
           groupBy: state.groupBy,
           scope: state.experiment ? 'EXPERIMENT' : 'TEAM',
           experimentId: state.experiment || null,
+          split: state.split || null,
+          commonProblems: state.common,
         },
         { signal: ctx.signal },
       );
       const rows = /** @type {Row[]} */ (data.leaderboard.rows);
+      const common = /** @type {{ kept: number, leftOut: number } | null} */ (data.leaderboard.commonProblems);
+      const ranked = `ranked on ${data.leaderboard.split === 'HELDOUT' ? 'held-out' : 'training'} problems${state.split ? '' : ' (default)'}`;
+      const kept = common ? `; ${common.kept} problems every row attempted ${state.k}+ times, ${common.leftOut} left out` : '; each row on the problems it attempted';
       results.replaceChildren(
-        h('div', { class: 'panel-header' }, h('h2', {}, `${state.benchmark} · ${metricTitle(metric, state.k)}`), h('span', { class: 'sub' }, `${rows.length} ${state.groupBy === 'RUN' ? 'run' : 'checkpoint'}${rows.length === 1 ? '' : 's'}`)),
+        h('div', { class: 'panel-header' }, h('h2', {}, `${state.benchmark} · ${metricTitle(metric, state.k)}`),
+          h('span', { class: 'sub', 'data-field': 'problem-set' }, `${rows.length} ${state.groupBy === 'RUN' ? 'run' : 'checkpoint'}${rows.length === 1 ? '' : 's'}, ${ranked}${kept}`)),
         rows.length ? table(rows, state.groupBy, metric, state.k, origin) : emptyState(`No verified samples for benchmark '${state.benchmark}' yet.`, 'Pick another benchmark, or check the name.'),
       );
     } catch (error) {
@@ -108,7 +118,7 @@ async function knownBenchmarks(context, signal) {
 }
 
 /**
- * @param {{ benchmark: string, metric: string, k: number, groupBy: string, experiment: string }} state
+ * @param {{ benchmark: string, metric: string, k: number, groupBy: string, experiment: string, split: string, common: boolean }} state
  * @param {string[]} benchmarks
  * @param {string[]} experiments
  * @param {import('./common.js').ViewContext} ctx
@@ -120,6 +130,8 @@ function controls(state, benchmarks, experiments, ctx) {
   const k = h('input', { name: 'k', type: 'number', min: 1, max: 1000, step: 1, value: state.k });
   const groupBy = h('select', { name: 'groupBy' }, [['CHECKPOINT', 'checkpoint'], ['RUN', 'run']].map(([v, label]) => h('option', { value: v, selected: v === state.groupBy }, label)));
   const experiment = h('select', { name: 'experiment' }, h('option', { value: '' }, 'whole team'), experiments.map((e) => h('option', { value: e, selected: e === state.experiment }, e)));
+  const split = h('select', { name: 'split' }, [['', 'held-out where evaluated'], ['HELDOUT', 'held-out'], ['TRAIN', 'training']].map(([v, label]) => h('option', { value: v, selected: v === state.split }, label)));
+  const common = h('input', { type: 'checkbox', name: 'common', checked: state.common });
   const syncK = () => {
     k.disabled = !METRICS.find((m) => m.value === metric.value)?.usesK;
   };
@@ -132,18 +144,22 @@ function controls(state, benchmarks, experiments, ctx) {
     field('k', k),
     field('Per', groupBy),
     field('Scope', experiment),
+    field('Problems', split),
+    field('Only common problems', common),
     h('button', { type: 'submit', class: 'button' }, 'Show'),
   );
   const apply = () => {
     const query = new URLSearchParams({ benchmark: benchmark.value.trim(), metric: metric.value, k: String(Math.max(1, Number(k.value) || 1)), groupBy: groupBy.value });
     if (experiment.value) query.set('experiment', experiment.value);
+    if (split.value) query.set('split', split.value);
+    if (common.checked) query.set('common', '1');
     ctx.navigate(`/leaderboard?${query}`);
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     apply();
   });
-  for (const control of [metric, groupBy, experiment]) control.addEventListener('change', () => (syncK(), apply()));
+  for (const control of [metric, groupBy, experiment, split, common]) control.addEventListener('change', () => (syncK(), apply()));
   return form;
 }
 
@@ -155,13 +171,6 @@ function metricTitle(metric, k) {
   return metric.usesK ? metric.label.replace('@k', `@${k}`) : metric.label;
 }
 
-/**
- * @param {string} label
- * @param {...Node} controls
- */
-function field(label, ...controls) {
-  return h('label', { class: 'field' }, h('span', {}, label), ...controls);
-}
 
 /**
  * @param {Row[]} rows

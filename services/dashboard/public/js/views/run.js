@@ -3,6 +3,8 @@ import { ApiError, graphql } from '../api.js';
 import { lineChart } from '../chart.js';
 import { dateTime, decimal, duration, enc, h, href, integer, percent, statusBadge } from '../dom.js';
 import { emptyState, loading, pageHeader } from './common.js';
+import { MAX_RUNS } from './compare.js';
+import { loggedScalarCharts, METRICS_FIELDS } from './logged-scalars.js';
 
 /** Series colours: distinct from each other and readable on light and dark backgrounds. */
 export const SERIES_COLORS = {
@@ -16,6 +18,7 @@ const RUN = `query Run($id: ID!) {
   run(id: $id) {
     id name team experimentId status seed codeVersion config parentRunId forkedAtOffset startedAt finishedAt
     iterations { iteration samples trainPassRate heldOutPassAt1 meanReward loss checkpointId }
+    ${METRICS_FIELDS}
   }
   runs(first: 100) { id parentRunId forkedAtOffset status }
 }`;
@@ -25,7 +28,7 @@ const RUN = `query Run($id: ID!) {
  *   meanReward: number | null, loss: number | null, checkpointId: string | null }} Iteration
  * @typedef {{ id: string, name: string | null, team: string, experimentId: string, status: string, seed: number | null,
  *   codeVersion: string | null, config: any, parentRunId: string | null, forkedAtOffset: number | null,
- *   startedAt: string | null, finishedAt: string | null, iterations: Iteration[] }} Run
+ *   startedAt: string | null, finishedAt: string | null, iterations: Iteration[], metrics: import('./logged-scalars.js').MetricSeries[] }} Run
  * @typedef {{ run: Run | null, runs: Array<{ id: string, parentRunId: string | null, forkedAtOffset: number | null, status: string }> }} RunData
  */
 
@@ -49,18 +52,24 @@ export async function runView(ctx) {
     if (previous instanceof HTMLDetailsElement) configOpen = previous.open;
     const forks = data.runs.filter((r) => r.parentRunId === run.id);
     const lastCheckpoint = [...run.iterations].reverse().find((i) => i.checkpointId)?.checkpointId;
+    const family = [...(run.parentRunId ? [run.parentRunId] : []), run.id, ...forks.map((f) => f.id)].slice(0, MAX_RUNS);
     ctx.root.replaceChildren(
       pageHeader({
         title: h('span', { class: 'mono', style: 'font-size:18px' }, run.id),
         crumbs,
         subtitle: h('span', {}, statusBadge(run.status), ' ', run.name ?? '', run.name ? ' · ' : '', `experiment ${run.experimentId}`),
         actions: [
+          h('a', { class: 'button ghost', href: href(`/runs/${enc(run.id)}/samples`), 'data-action': 'samples' }, 'Samples'),
+          family.length > 1
+            ? h('a', { class: 'button ghost', href: href(`/compare?runs=${family.map(enc).join(',')}`), 'data-action': 'compare' }, run.parentRunId ? 'Compare with parent and forks' : 'Compare with forks')
+            : null,
           h('a', { class: 'button ghost', href: href(`/leaderboard?experiment=${enc(run.experimentId)}`) }, 'Leaderboard'),
           lastCheckpoint ? h('a', { class: 'button', href: href(`/lineage/${enc(lastCheckpoint)}`) }, 'Latest checkpoint lineage') : null,
         ].filter((x) => x !== null),
       }),
       facts(run, forks),
       charts(run.iterations),
+      loggedScalars(run),
       iterationTable(run.iterations),
       configSection(run.config, configOpen),
     );
@@ -143,6 +152,12 @@ function charts(iterations) {
       series: [{ key: 'loss', label: 'Loss', color: SERIES_COLORS.loss, points: points('loss') }],
     }),
   );
+}
+
+/** @param {Run} run */
+function loggedScalars(run) {
+  const charts = loggedScalarCharts([{ key: 'logged', label: run.id, color: SERIES_COLORS.trainPassRate, metrics: run.metrics }]);
+  return charts.length ? h('section', { class: 'charts', 'data-section': 'logged-scalars' }, charts) : h('span');
 }
 
 /** @param {Iteration[]} iterations */
