@@ -18,7 +18,7 @@ export interface ProjectorOptions {
   /** Most records per write (default 20000): ClickHouse prefers few large inserts. */
   maxBatchSize?: number;
   /**
-   * Most bytes of events per write (default 8 MiB), whatever their size: with 16 KB outputs 20,000
+   * Most bytes of events per write (default 4 MiB), whatever their size: with 16 KB outputs 20,000
    * records would hold 330 MB, several times over while decoded, projected and encoded.
    */
   maxBatchBytes?: number;
@@ -45,7 +45,7 @@ export interface BatchStats {
 }
 
 export const DEFAULT_MAX_BATCH_SIZE = 20_000;
-export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CONCURRENT_PARTITIONS = 2;
 
 /**

@@ -10,7 +10,7 @@ export interface RebuildOptions {
   store: AnalyticsStore;
   /** Records per write (default 20000). */
   maxBatchSize?: number;
-  /** Bytes of events per write (default 8 MiB). */
+  /** Bytes of events per write (default 4 MiB). */
   maxBatchBytes?: number;
   onProgress?: (progress: { partition: number; nextOffset: number; endOffset: number }) => void;
 }

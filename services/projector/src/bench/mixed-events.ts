@@ -84,7 +84,7 @@ export function takeEvents(count: number, options: MixedEventsOptions = {}): XpE
 }
 
 /** A small, fast, seedable PRNG (Mulberry32). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
