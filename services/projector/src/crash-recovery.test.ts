@@ -1,6 +1,16 @@
-import type { AnalyticsStore } from '@xp/analytics';
+import { join } from 'node:path';
+import { migrate, openAnalyticsStore, type AnalyticsStore } from '@xp/analytics';
+import { mulberry32 } from './bench/mixed-events';
+import { WordText } from './bench/word-text';
 import { startProjector } from './projector';
+import { projectionDigest } from './testing/projection-digest';
 import { exampleEvents, openProjectionFixture, type ProjectionFixture } from './testing/projection-fixture';
+
+/** The example events, their sample's output a 4 KB completion. */
+function examplesWithLargeOutput() {
+  const output = new WordText(mulberry32(3)).next(4096);
+  return exampleEvents().map((e) => (e.type === 'sample.generated' ? { ...e, payload: { ...e.payload, output } } : e));
+}
 
 /** A store whose inserts into `failingTable` fail, as if the process died just before that insert. */
 function failingAt(store: AnalyticsStore, failingTable: string): AnalyticsStore {
@@ -15,7 +25,7 @@ function failingAt(store: AnalyticsStore, failingTable: string): AnalyticsStore 
 
 describe.each(['projected_events', 'verifications', 'lineage_edges'])('a projector interrupted before writing %s', (failingTable) => {
   let fx: ProjectionFixture;
-  const examples = exampleEvents();
+  const examples = examplesWithLargeOutput();
 
   beforeAll(async () => {
     fx = await openProjectionFixture();
@@ -43,5 +53,18 @@ describe.each(['projected_events', 'verifications', 'lineage_edges'])('a project
       events: examples.length, distinct_events: examples.length, samples: 1, verifications: 1, rewards: 1,
       edges: n.distinct_edges, edges_by_child: n.distinct_edges, distinct_edges: n.distinct_edges, attempts: 1, rewarded: 1,
     });
+  });
+
+  it('ends with every table equal to a clean projection of the same log, leaderboard aggregates included', async () => {
+    const clean = await openAnalyticsStore({ kind: 'chdb', path: join(fx.dir, 'analytics'), database: 'xp_clean' });
+    try {
+      await migrate(clean);
+      await fx.project({ store: clean, groupId: 'clean' });
+      const recovered = await projectionDigest(fx.store);
+      expect(Object.keys(recovered)).toEqual(expect.arrayContaining(['events', 'samples', 'leaderboard_verdicts', 'leaderboard_rewards', 'lineage_edges_by_child']));
+      expect(recovered).toEqual(await projectionDigest(clean));
+    } finally {
+      await clean.close();
+    }
   });
 });

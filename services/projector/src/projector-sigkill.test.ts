@@ -44,7 +44,8 @@ describe('projector killed with SIGKILL at random points', () => {
 
   it('leaves every accepted event projected exactly once', async () => {
     expect(existsSync(CHILD)).toBe(true);
-    const events = takeEvents(24_000, { runs: 8, seed: 11 });
+    // Samples with 4 KB outputs, as LLM completions.
+    const events = takeEvents(24_000, { runs: 8, seed: 11, outputBytes: 4096 });
     // A slice appended twice, as when a file is ingested again.
     const chunks: XpEvent[][] = [];
     for (let i = 0; i < events.length; i += 3000) chunks.push(events.slice(i, i + 3000));
