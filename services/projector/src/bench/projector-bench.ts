@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { encodeColumns, migrate, openAnalyticsStore, projectEvents, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
+import { encodeColumns, migrate, openAnalyticsStore, projectEvents, resultRows, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, KafkaEventLog, TOPICS, type EventLog } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
 import { DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP, startProjector } from '../projector';
@@ -70,6 +70,9 @@ async function main(): Promise<void> {
       ['peak RSS of `xp project`', megabytesOf(cli.projectPeakKb)],
       ['peak RSS of `xp ingest`', megabytesOf(cli.ingestPeakKb)],
       ['embedded log on disk / NDJSON bytes', (cli.logBytes / (megabytes * 1e6)).toFixed(2)],
+      ['analytics bytes per sample, compressed: all tables', `${Math.round(cli.storage.total)} B`],
+      ['analytics bytes per sample: samples table alone / events table', `${Math.round(cli.storage.samples)} B / ${Math.round(cli.storage.events)} B`],
+      ['ratio all tables / samples table', (cli.storage.total / cli.storage.samples).toFixed(2)],
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -248,8 +251,21 @@ async function measureProjectCommand(dataDir: string, file: string, count: numbe
   const projectMs = performance.now() - started;
   const store = await openAnalyticsStore({ kind: 'chdb', path: join(dataDir, 'analytics'), database: 'xp' });
   await expectVisible(store, count);
+  const storage = await storedBytes(store);
   await store.close();
-  return { projectMs, projectPeakKb, ingestPeakKb, logBytes: statSync(join(dataDir, 'log', 'data.mdb')).size };
+  return { projectMs, projectPeakKb, ingestPeakKb, logBytes: statSync(join(dataDir, 'log', 'data.mdb')).size, storage };
+}
+
+/** Compressed bytes of the analytics store per sample: all tables, and the samples table alone. */
+async function storedBytes(store: AnalyticsStore): Promise<{ total: number; samples: number; events: number }> {
+  const [row] = await resultRows<{ total: string; samples: string; events: string; n: string }>(await store.client.query({
+    query: `SELECT sum(data_compressed_bytes) AS total, sumIf(data_compressed_bytes, table = 'samples') AS samples,
+              sumIf(data_compressed_bytes, table = 'events') AS events, (SELECT count() FROM samples) AS n
+            FROM system.parts WHERE database = currentDatabase() AND active`,
+    format: 'JSONEachRow',
+  }));
+  const perSample = (bytes: string) => Number(bytes) / Number(row.n);
+  return { total: perSample(row.total), samples: perSample(row.samples), events: perSample(row.events) };
 }
 
 function megabytesOf(kib: number | undefined): string {
