@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { encodeColumns, migrate, openAnalyticsStore, projectEvents, resultRows, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, KafkaEventLog, TOPICS, type EventLog } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
-import { DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP, startProjector } from '../projector';
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP, startProjector } from '../projector';
 import { percentile, perSecond, printTable } from './bench-report';
 import { mixedEvents, type MixedEventsOptions } from './mixed-events';
 
@@ -168,12 +168,20 @@ async function expectVisible(store: AnalyticsStore, count: number): Promise<void
   if (Number(n) !== count) throw new Error(`expected ${count} events visible, found ${n}`);
 }
 
-/** The rows the projector wrote, re-derived and encoded outside the clock; only the inserts are timed. */
+/**
+ * The rows the projector wrote, re-derived and encoded outside the clock; only the inserts are timed.
+ * Batches are cut as the projector cuts them: at `batch` events or its byte bound, whichever first.
+ */
 async function measureRawInserts(store: AnalyticsStore, lines: string[], batch: number) {
   let insertMs = 0;
   let rows = 0;
-  for (let from = 0; from < lines.length; from += batch) {
-    const events = lines.slice(from, from + batch).map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: from + i, appendedAt: Date.now() }));
+  for (let from = 0, to = 0; from < lines.length; from = to) {
+    let bytes = Buffer.byteLength(lines[from]);
+    for (to = from + 1; to < lines.length && to - from < batch; to++) {
+      bytes += Buffer.byteLength(lines[to]);
+      if (bytes > DEFAULT_MAX_BATCH_BYTES) break;
+    }
+    const events = lines.slice(from, to).map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: from + i, appendedAt: Date.now() }));
     const projection = projectEvents(events, { sample: () => undefined, benchmarkOf: () => undefined });
     const bodies = PROJECTION_TABLES.filter((table) => projection.rows[table].length > 0).map((table) => {
       rows += projection.rows[table].length;
