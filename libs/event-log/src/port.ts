@@ -55,6 +55,12 @@ export interface SubscribeOptions {
   /** Most records handed to the handler at once (default 5000). */
   maxBatchSize?: number;
   /**
+   * Most bytes of record values handed to the handler at once (default `DEFAULT_MAX_READ_BYTES`); a
+   * batch holds at least one record. With kilobyte events the count alone lets a batch reach hundreds
+   * of megabytes.
+   */
+  maxBatchBytes?: number;
+  /**
    * How many partitions' batches may be in the handler at once (default 1). A handler that waits on
    * a sink (an insert) lets another partition's batch be decoded meanwhile; each partition still
    * sees its batches one at a time, in order, and commits only its own.
@@ -84,8 +90,12 @@ export interface EventLog {
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Appends durably (acknowledged by all in-sync replicas, or fsync-safe on disk) and returns positions in input order. */
   append(topic: string, messages: LogMessage[]): Promise<RecordPosition[]>;
-  /** Reads up to `limit` records of one partition starting at `fromOffset`, in offset order. */
-  read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
+  /**
+   * Reads up to `limit` records of one partition starting at `fromOffset`, in offset order, and no more
+   * than `maxBytes` of values (default `DEFAULT_MAX_READ_BYTES`) beyond the first record: fewer than
+   * `limit` records does not mean the partition ended.
+   */
+  read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes?: number): Promise<LogRecord[]>;
   /** The next offset of each partition (its high watermark), indexed by partition. */
   endOffsets(topic: string): Promise<number[]>;
   /** The partition a key maps to. */
@@ -104,6 +114,9 @@ export const TOPICS = {
 } as const;
 
 export const DEFAULT_PARTITIONS = 4;
+
+/** Bytes of record values one read or one consumed batch holds at most (besides its first record). */
+export const DEFAULT_MAX_READ_BYTES = 16 * 1024 * 1024;
 
 /** Headers set on every dead-lettered record. */
 export const DEAD_LETTER_HEADERS = {

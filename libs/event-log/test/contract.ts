@@ -95,6 +95,23 @@ export function describeEventLogContract(name: string, target: ContractTarget): 
       expect(ends[partition]).toBe(20);
     });
 
+    it('bounds reads and consumed batches by bytes of values as well as by count', async () => {
+      const kilobyte = (i: number) => ({ key: 'run-kb', value: Buffer.from(`${i}:`.padEnd(1000, 'x')) });
+      await log.append(topic, Array.from({ length: 12 }, (_, i) => kilobyte(i)));
+      const partition = await log.partitionFor(topic, 'run-kb');
+      expect((await log.read(topic, partition, 0, 100, 3500)).map((r) => r.value.toString().split(':')[0])).toEqual(['0', '1', '2']);
+      expect(await log.read(topic, partition, 11, 100, 10)).toHaveLength(1);
+      const batches: number[][] = [];
+      const subscription = await log.subscribe({
+        topic, groupId: `bytes-${randomUUID()}`, maxWaitMs: 20, maxBatchSize: 100, maxBatchBytes: 3500,
+        handler: async (batch) => void batches.push(batch.map((r) => Number(r.value.toString().split(':')[0]))),
+      });
+      await waitFor(() => batches.flat().length >= 12, 'all 12 records');
+      await subscription.stop();
+      expect(batches.flat()).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(3);
+    });
+
     it('delivers every record to a group, commits, and resumes after the last commit', async () => {
       await log.append(topic, [...messages('run-a', 30), ...messages('run-b', 30)]);
       const seen: LogRecord[] = [];

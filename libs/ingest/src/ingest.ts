@@ -18,11 +18,15 @@ export interface IngestOptions {
   registry: SchemaRegistry;
   /** Events appended per log write (default 5000). */
   chunkSize?: number;
+  /** Bytes of events appended per log write at most (default 4 MiB), so kilobyte events do not pile up in memory. */
+  chunkBytes?: number;
   /** A further check on schema-valid events (e.g. the caller's team); returns why an event is refused. */
   admit?: (event: XpEvent) => ValidationIssue | undefined;
   /** Called after each chunk is durably appended, with bytes of input consumed so far. */
   onProgress?: (progress: { accepted: number; rejected: number; bytes: number }) => void;
 }
+
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Validates NDJSON line by line and appends the valid events in order. A bad line is reported with its
@@ -32,15 +36,18 @@ export interface IngestOptions {
 export async function ingestNdjson(input: Readable, options: IngestOptions): Promise<IngestReport> {
   const { log, registry } = options;
   const chunkSize = options.chunkSize ?? 5000;
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const report: IngestReport = { accepted: 0, rejected: [] };
   let chunk: LogMessage[] = [];
   let inFlight: Promise<void> = Promise.resolve();
   let bytes = 0;
+  let pendingBytes = 0;
   let lineNumber = 0;
 
   const flush = async () => {
     const events = chunk;
     chunk = [];
+    pendingBytes = 0;
     await inFlight;
     const consumed = bytes;
     inFlight = log.append(TOPICS.events, events).then(() => {
@@ -59,8 +66,12 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
     if (!result.ok) report.rejected.push({ line: result.line, issues: result.issues });
     else if (refusal) report.rejected.push({ line: result.line, issues: [refusal] });
     // Validation does not change the parsed value, so the line itself is the event's encoding.
-    else chunk.push(encodeParsedEvent(result.event, text));
-    if (chunk.length >= chunkSize) await flush();
+    else {
+      const message = encodeParsedEvent(result.event, text);
+      chunk.push(message);
+      pendingBytes += message.value.length;
+    }
+    if (chunk.length >= chunkSize || pendingBytes >= chunkBytes) await flush();
   }
   if (chunk.length > 0) await flush();
   await inFlight;

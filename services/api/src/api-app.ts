@@ -5,9 +5,11 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiDependencies } from './api-dependencies';
 import { ApiModule } from './app.module';
+import { boundedRawBody } from './ingest/bounded-body';
 
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_MAX_INGEST_BYTES = 16 * 1024 * 1024;
+const GRAPHQL_BODY_LIMIT = 8 * 1024 * 1024;
 
 export interface ApiServer {
   app: INestApplication;
@@ -25,9 +27,9 @@ export async function startApiServer(
   // lineage of thousands of nodes then costs a megabyte of SHA-1. Static files keep their own ETags.
   (app.getHttpAdapter().getInstance() as express.Express).set('etag', false);
   const limit = deps.maxIngestBytes ?? DEFAULT_MAX_INGEST_BYTES;
-  app.use('/v1/events', express.raw({ type: () => true, limit }));
-  app.use('/graphql', express.json({ limit: '8mb' }));
-  app.use(bodyErrors(limit));
+  app.use('/v1/events', boundedRawBody(limit));
+  app.use('/graphql', express.json({ limit: GRAPHQL_BODY_LIMIT }));
+  app.use(bodyErrors(GRAPHQL_BODY_LIMIT));
   if (options.staticDir) app.use(express.static(options.staticDir, { index: 'index.html', fallthrough: true }));
   const port = options.port ?? DEFAULT_PORT;
   const host = options.host ?? '127.0.0.1';

@@ -84,7 +84,8 @@ describe('projector killed with SIGKILL at seeded points', () => {
   it(`leaves every accepted event projected exactly once (XP_CRASH_SEED=${SEED})`, async () => {
     process.stderr.write(`projector-sigkill: XP_CRASH_SEED=${SEED}\n`);
     expect(existsSync(CHILD)).toBe(true);
-    const events = takeEvents(24_000, { runs: 8, seed: 11 });
+    // Samples with 4 KB outputs, as LLM completions.
+    const events = takeEvents(24_000, { runs: 8, seed: 11, outputBytes: 4096 });
     // A slice appended twice, as when a file is ingested again.
     const chunks: XpEvent[][] = [];
     for (let i = 0; i < events.length; i += 3000) chunks.push(events.slice(i, i + 3000));

@@ -17,6 +17,11 @@ export interface ProjectorOptions {
   fromBeginning?: boolean;
   /** Most records per write (default 20000): ClickHouse prefers few large inserts. */
   maxBatchSize?: number;
+  /**
+   * Most bytes of events per write (default 4 MiB), whatever their size: with 16 KB outputs 20,000
+   * records would hold 330 MB, several times over while decoded, projected and encoded.
+   */
+  maxBatchBytes?: number;
   /** Partitions projected at once (default 2): one batch is decoded while another one's inserts run. */
   partitionsConsumedConcurrently?: number;
   /** How long an idle consumer waits before polling again (default 50 ms). */
@@ -40,6 +45,7 @@ export interface BatchStats {
 }
 
 export const DEFAULT_MAX_BATCH_SIZE = 20_000;
+export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CONCURRENT_PARTITIONS = 2;
 
 /**
@@ -60,12 +66,13 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
     groupId,
     fromBeginning: options.fromBeginning,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
     maxWaitMs: options.maxWaitMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? DEFAULT_CONCURRENT_PARTITIONS,
     onError: options.onError,
     handler: async (batch, context) => {
       const lastOffset = batch[batch.length - 1].offset;
-      const read = (from: number, limit: number) => log.read(topic, context.partition, from, limit);
+      const read = (from: number, limit: number) => log.read(topic, context.partition, from, limit, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
       const announced = await sink.intents.last(context.partition);
       const { completed, pending } = splitCompleted(batch, announced);
       const writes = await planWrites(pending, announced, read);

@@ -1,7 +1,7 @@
 import { migrate, ProjectionSink, revertAll, type AnalyticsStore } from '@xp/analytics';
 import { TOPICS, type EventLog } from '@xp/event-log';
 import { SchemaRegistry } from '@xp/events';
-import { DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP } from './projector';
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP } from './projector';
 import { decodeRecords } from './record-decoder';
 import { rangeOf } from './write-plan';
 
@@ -10,6 +10,8 @@ export interface RebuildOptions {
   store: AnalyticsStore;
   /** Records per write (default 20000). */
   maxBatchSize?: number;
+  /** Bytes of events per write (default 4 MiB). */
+  maxBatchBytes?: number;
   onProgress?: (progress: { partition: number; nextOffset: number; endOffset: number }) => void;
 }
 
@@ -44,7 +46,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     let nextOffset = 0;
     // The end is re-read after each write: events appended meanwhile are part of the rebuild.
     for (let end = await endOf(log, topic, partition); nextOffset < end; end = await endOf(log, topic, partition)) {
-      const records = await log.read(topic, partition, nextOffset, limit);
+      const records = await log.read(topic, partition, nextOffset, limit, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
       if (records.length === 0) break;
       const { events, rejected } = decodeRecords(records, registry);
       report.projected += (await sink.write(rangeOf(records), events)).length;

@@ -53,7 +53,7 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
     }
     const occurredAt = isoToClickHouseTime(event.occurredAt);
     const common = [event.team, event.experimentId, event.runId, event.eventId, event.seq, occurredAt, positioned.partition, positioned.offset];
-    rows.events.push([...common, event.type, event.schemaVersion, event.producer ?? '', event.parents, event.payload, appendedAt]);
+    rows.events.push([...common, event.type, event.schemaVersion, event.producer ?? '', event.parents, storedPayload(event), appendedAt]);
     pushLineage(rows.lineage_edges, event, occurredAt);
     switch (event.type) {
       case 'run.started':
@@ -135,6 +135,25 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
     }
   }
   return { rows, samples, problems };
+}
+
+/**
+ * What `events.payload` keeps: the payload less the texts that `samples` and `problems` hold verbatim,
+ * so a kilobyte completion is stored once (the view `events_full` puts them back).
+ */
+export function storedPayload(event: XpEvent): unknown {
+  switch (event.type) {
+    case 'sample.generated': {
+      const { output, ...rest } = event.payload;
+      return rest;
+    }
+    case 'problem.registered': {
+      const { statement, ...rest } = event.payload;
+      return rest;
+    }
+    default:
+      return event.payload;
+  }
 }
 
 function runRow(event: EventOf<'run.started'> | EventOf<'run.finished'>, at: string): Row {

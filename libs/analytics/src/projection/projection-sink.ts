@@ -32,8 +32,8 @@ export class ProjectionSink {
   /** Projects the valid events of `range` (in log order); returns those that were new. */
   async write(range: WriteRange, events: PositionedEvent[]): Promise<PositionedEvent[]> {
     const token = this.intents.token(range);
-    await this.intents.announce(range);
-    const fresh = await this.unprojected(events);
+    // The announcement only has to land before the first table insert: the ledger is read meanwhile.
+    const [, fresh] = await Promise.all([this.intents.announce(range), this.unprojected(events)]);
     const projection = projectEvents(fresh, await this.facts.contextFor(fresh, range.partition, range.fromOffset));
     await writeRows(this.store, projection.rows, token);
     await recordProjected(this.store, fresh, token);

@@ -50,9 +50,9 @@ export class EmbeddedEventLog implements EventLog {
     return positions;
   }
 
-  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
+  async read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes?: number): Promise<LogRecord[]> {
     await this.checkPartition(topic, partition);
-    return this.store.read(topic, partition, fromOffset, limit);
+    return this.store.read(topic, partition, fromOffset, limit, maxBytes);
   }
 
   async endOffsets(topic: string): Promise<number[]> {

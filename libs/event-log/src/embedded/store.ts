@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ConflictError, UnavailableError } from '@xp/events';
-import type { LogMessage, LogRecord, RecordPosition } from '../port';
+import { DEFAULT_MAX_READ_BYTES, type LogMessage, type LogRecord, type RecordPosition } from '../port';
 import { partitionForKey } from '../partitioner';
 import { decodeFrame, encodeFrame } from './record-frame';
 
@@ -81,10 +81,16 @@ export class LogStore {
     return positions;
   }
 
-  read(topic: string, partition: number, fromOffset: number, limit: number): LogRecord[] {
+  read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes = DEFAULT_MAX_READ_BYTES): LogRecord[] {
     const records: LogRecord[] = [];
+    let bytes = 0;
     const range = this.topicDb(topic).getRange({ start: [partition, fromOffset], end: [partition + 1, 0], limit });
-    for (const { key, value } of range) records.push(decodeFrame(value, topic, partition, key[1]));
+    for (const { key, value } of range) {
+      const record = decodeFrame(value, topic, partition, key[1]);
+      bytes += record.value.length;
+      if (bytes > maxBytes && records.length > 0) break;
+      records.push(record);
+    }
     return records;
   }
 

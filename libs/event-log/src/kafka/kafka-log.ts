@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { UnavailableError, UsageError } from '@xp/events';
 import {
+  DEFAULT_MAX_READ_BYTES,
   DEFAULT_PARTITIONS,
   type EventLog,
   type LogMessage,
@@ -110,7 +111,7 @@ export class KafkaEventLog implements EventLog {
     return positions;
   }
 
-  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
+  async read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<LogRecord[]> {
     const partitions = await this.partitionCount(topic, false);
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
       throw new UsageError(`topic ${topic} has ${partitions} partition(s); partition ${partition} does not exist`);
@@ -118,7 +119,7 @@ export class KafkaEventLog implements EventLog {
     const end = (await this.endOffsets(topic))[partition];
     const stopAt = Math.min(end, fromOffset + limit);
     if (fromOffset >= stopAt) return [];
-    return readRange(this.kafka, topic, partition, fromOffset, stopAt);
+    return readRange(this.kafka, topic, partition, fromOffset, stopAt, maxBytes);
   }
 
   async endOffsets(topic: string): Promise<number[]> {
@@ -161,10 +162,11 @@ export class KafkaEventLog implements EventLog {
   }
 }
 
-/** Reads [from, to) of one partition with a throwaway consumer group that commits nothing. */
-async function readRange(kafka: Kafka, topic: string, partition: number, from: number, to: number): Promise<LogRecord[]> {
+/** Reads [from, to) of one partition, up to `maxBytes` of values, with a throwaway consumer group that commits nothing. */
+async function readRange(kafka: Kafka, topic: string, partition: number, from: number, to: number, maxBytes: number): Promise<LogRecord[]> {
   const consumer: Consumer = kafka.consumer({ groupId: `xp-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const records: LogRecord[] = [];
+  let bytes = 0;
   await consumer.connect();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -176,9 +178,13 @@ async function readRange(kafka: Kafka, topic: string, partition: number, from: n
             if (batch.partition !== partition) return;
             for (const message of batch.messages) {
               const offset = Number(message.offset);
-              if (offset >= from && offset < to) records.push(toRecord(topic, partition, message));
+              if (offset < from || offset >= to || bytes >= maxBytes) continue;
+              const record = toRecord(topic, partition, message);
+              bytes += record.value.length;
+              if (bytes > maxBytes && records.length > 0) break;
+              records.push(record);
             }
-            if (records.length > 0 && records[records.length - 1].offset >= to - 1) resolve();
+            if (bytes >= maxBytes || (records.length > 0 && records[records.length - 1].offset >= to - 1)) resolve();
           },
         }),
       ).catch(reject);

@@ -1,7 +1,8 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { UnavailableError } from '@xp/events';
 import { runBatch } from '../batch-runner';
-import type { LogMessage, SubscribeOptions, Subscription } from '../port';
+import { DEFAULT_MAX_READ_BYTES, type LogMessage, type SubscribeOptions, type Subscription } from '../port';
+import { batchEnd } from '../batch-bytes';
 import { toRecord } from './kafka-records';
 
 const JOIN_TIMEOUT_MS = 60_000;
@@ -26,7 +27,8 @@ export class KafkaSubscription implements Subscription {
     append: (topic: string, messages: LogMessage[]) => Promise<unknown>,
   ): Promise<KafkaSubscription> {
     const maxBatch = options.maxBatchSize ?? 5000;
-    const maxBytesPerPartition = Math.min(MAX_FETCH_BYTES_PER_PARTITION, Math.max(1024 * 1024, maxBatch * FETCH_BYTES_PER_RECORD));
+    const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_READ_BYTES;
+    const maxBytesPerPartition = Math.min(MAX_FETCH_BYTES_PER_PARTITION, maxBatchBytes, Math.max(1024 * 1024, maxBatch * FETCH_BYTES_PER_RECORD));
     const consumer = kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: options.maxWaitMs ?? 50,
@@ -48,9 +50,10 @@ export class KafkaSubscription implements Subscription {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         const context = { topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark) };
-        for (let start = 0; start < batch.messages.length; start += maxBatch) {
+        for (let start = 0, end = 0; start < batch.messages.length; start = end) {
           if (!isRunning() || isStale() || !subscription.running) return;
-          const records = batch.messages.slice(start, start + maxBatch).map((m) => toRecord(batch.topic, batch.partition, m));
+          end = batchEnd(batch.messages, start, maxBatch, maxBatchBytes);
+          const records = batch.messages.slice(start, end).map((m) => toRecord(batch.topic, batch.partition, m));
           const done = await runBatch(records, context, {
             handler: options.handler,
             groupId: options.groupId,

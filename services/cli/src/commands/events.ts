@@ -41,7 +41,7 @@ export async function* runRecords(log: EventLog, runId: string, from: number): A
   for (let offset = from; ; ) {
     const page = await log.read(TOPICS.events, partition, offset, PAGE);
     for (const record of page) if (record.key === runId) yield record;
-    if (page.length < PAGE) return;
+    if (page.length === 0) return;
     offset = page[page.length - 1].offset + 1;
   }
 }

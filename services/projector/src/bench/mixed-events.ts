@@ -1,4 +1,5 @@
 import { uuidv7, type XpEvent } from '@xp/events';
+import { WordText } from './word-text';
 
 export interface MixedEventsOptions {
   runs?: number;
@@ -6,6 +7,11 @@ export interface MixedEventsOptions {
   problemsPerIteration?: number;
   attemptsPerProblem?: number;
   seed?: number;
+  /**
+   * Bytes of each sample's output, as an LLM completion (text from a seeded word model ending in the
+   * answer); unset, outputs are a short `answer = N`. Problem statements are then ~500 bytes of text.
+   */
+  outputBytes?: number;
 }
 
 /**
@@ -17,6 +23,9 @@ export interface MixedEventsOptions {
 export function* mixedEvents(options: MixedEventsOptions = {}): Generator<XpEvent> {
   const { runs = 32, teams = 4, problemsPerIteration = 50, attemptsPerProblem = 8 } = options;
   const random = mulberry32(options.seed ?? 42);
+  const text = options.outputBytes === undefined ? undefined : new WordText(mulberry32((options.seed ?? 42) + 1));
+  const output = (value: number) => (text ? `${text.next(Math.max(0, options.outputBytes! - 12))}\nanswer = ${value}` : `answer = ${value}`);
+  const statement = (p: number) => (text ? `${text.next(500)} {"target":${p}}` : `{"target":${p}}`);
   const clockStart = Date.UTC(2026, 10, 1);
   const seqs = new Array<number>(runs).fill(0);
   const iterations = new Array<number>(runs).fill(0);
@@ -34,7 +43,7 @@ export function* mixedEvents(options: MixedEventsOptions = {}): Generator<XpEven
   for (let run = 0; run < runs; run++) {
     yield make(run, 'run.started', { config: { problemsPerIteration, attemptsPerProblem }, seed: run, codeVersion: 'bench' });
     for (let p = 0; p < 500; p++) {
-      yield make(run, 'problem.registered', { problemId: problemId(p), benchmark: 'bench', difficulty: p % 10, split: p % 5 === 0 ? 'heldout' : 'train', statement: `{"target":${p}}`, source: { kind: 'dataset', dataset: 'bench' } });
+      yield make(run, 'problem.registered', { problemId: problemId(p), benchmark: 'bench', difficulty: p % 10, split: p % 5 === 0 ? 'heldout' : 'train', statement: statement(p), source: { kind: 'dataset', dataset: 'bench' } });
     }
   }
   for (;;) {
@@ -51,7 +60,7 @@ export function* mixedEvents(options: MixedEventsOptions = {}): Generator<XpEven
           const sampleId = `run-${run}/s/${iteration}/${i}/${attempt}`;
           const value = Math.floor(random() * 20);
           const correct = value % 3 === 0;
-          yield make(run, 'sample.generated', { sampleId, problemId: problem, checkpointId: checkpoint, iteration, attempt, output: `answer = ${value}`, tokens: 12 + (value % 7), logprob: -random() * 10, seed: attempt, temperature: 0.8 }, [decision]);
+          yield make(run, 'sample.generated', { sampleId, problemId: problem, checkpointId: checkpoint, iteration, attempt, output: output(value), tokens: 12 + (value % 7), logprob: -random() * 10, seed: attempt, temperature: 0.8 }, [decision]);
           yield make(run, 'sample.verified', { sampleId, problemId: problem, verifierId: 'exact', verifierVersion: '1', verdict: correct ? 'correct' : 'incorrect', details: { value } }, [sampleId]);
           yield make(run, 'reward.assigned', { sampleId, problemId: problem, value: correct ? 1 : 0, components: { correct: correct ? 1 : 0 }, rewardFunction: 'binary', rewardVersion: '1' }, [sampleId]);
           if (correct && kept.length < 64) kept.push(sampleId);
@@ -75,7 +84,7 @@ export function takeEvents(count: number, options: MixedEventsOptions = {}): XpE
 }
 
 /** A small, fast, seedable PRNG (Mulberry32). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

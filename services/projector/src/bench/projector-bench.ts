@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { encodeColumns, migrate, openAnalyticsStore, projectEvents, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
+import { encodeColumns, migrate, openAnalyticsStore, projectEvents, resultRows, TABLE_COLUMNS, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
 import { EmbeddedEventLog, encodeEvent, KafkaEventLog, TOPICS, type EventLog } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
-import { DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP, startProjector } from '../projector';
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP, startProjector } from '../projector';
 import { percentile, perSecond, printTable } from './bench-report';
-import { mixedEvents } from './mixed-events';
+import { mixedEvents, type MixedEventsOptions } from './mixed-events';
 
 /** The built CLI (`npm run build`); the benchmark ingests through it as a user would. */
 const XP_BIN = resolve(__dirname, '../../../cli/bin/xp.js');
@@ -16,21 +16,27 @@ const XP_BIN = resolve(__dirname, '../../../cli/bin/xp.js');
 /**
  * End-to-end projection benchmark into chDB:
  *   node services/projector/dist/bench/projector-bench.js [--events 1000000] [--batch 20000] [--lag-seconds 15]
+ *     [--output-bytes N] [--runs 32] [--no-kafka]
+ * `--output-bytes N` makes every sample's output N bytes of text from a seeded word model (LLM-size
+ * completions; statements ~500 bytes); `--lag-seconds 0` skips the lag measure.
  * 1. `xp ingest FILE` in its own process feeding the projector running here, until every row is visible,
  *    on the embedded log, then on Kafka when a broker answers at KAFKA_BROKERS (default 127.0.0.1:9092,
  *    `npm run kafka:start`);
  * 2. the projector alone over the full embedded log (full batches), into a second database;
  * 3. in the same process and engine, raw inserts of the same rows, pre-encoded in the projector's
  *    format, same batch size;
- * 4. projection lag (append -> visible) while events arrive at half the end-to-end rate.
+ * 4. projection lag (append -> visible) while events arrive at half the end-to-end rate;
+ * 5. `xp project` in its own process over a copy of the log, with its peak RSS (and `xp ingest`'s).
  */
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'xp-projector-bench-'));
   try {
-    const lines = ndjsonLines(args.events);
+    const lines = ndjsonLines(args.events, { runs: args.runs, outputBytes: args.outputBytes });
     const file = join(dir, 'events.ndjson');
     writeFileSync(file, lines.join('\n') + '\n');
+    const megabytes = statSync(file).size / 1e6;
+    const mbPerSecond = (ms: number) => `${((megabytes / ms) * 1000).toFixed(1)} MB/s`;
     const open = async (database: string) => {
       const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database });
       await migrate(store);
@@ -38,34 +44,44 @@ async function main(): Promise<void> {
     };
     const logDir = join(dir, 'log-e2e');
     const e2e = await measureEndToEnd(logDir, await open('xp'), file, lines.length, args.batch);
-    const kafka = await measureEndToEndOnKafka(await open('xp_kafka'), file, lines.length, args.batch);
+    const kafka = args.kafka ? await measureEndToEndOnKafka(await open('xp_kafka'), file, lines.length, args.batch) : undefined;
     const alone = await measureProjectorAlone(logDir, await open('xp_alone'), lines.length, args.batch);
     const raw = await measureRawInserts(await open('xp_raw'), lines, args.batch);
     const lagRate = Math.round(e2e.eventsPerSecond / 2);
-    const lag = await measureLag(join(dir, 'log-lag'), await open('xp_lag'), lagRate, args.lagSeconds, args.batch);
-    printTable(`Projection, embedded log -> chDB, ${args.events.toLocaleString('en-US')} mixed events, batches of ${args.batch.toLocaleString('en-US')}`, [
-      ['`xp ingest` (own process), while projecting', perSecond(args.events, e2e.ingestMs)],
-      ['end to end: `xp ingest` -> rows visible', perSecond(args.events, e2e.totalMs)],
-      ['projector alone over the full log', perSecond(args.events, alone.ms)],
+    const noKafka = args.kafka ? kafkaSkipped : 'skipped (--no-kafka)';
+    const lag = args.lagSeconds > 0 ? await measureLag(join(dir, 'log-lag'), await open('xp_lag'), lagRate, args.lagSeconds, args.batch) : undefined;
+    const cli = await measureProjectCommand(join(dir, 'cli'), file, lines.length);
+    const payload = args.outputBytes === undefined ? 'mixed events' : `mixed events with ${args.outputBytes.toLocaleString('en-US')}-byte outputs`;
+    printTable(`Projection, embedded log -> chDB, ${args.events.toLocaleString('en-US')} ${payload} (${megabytes.toFixed(1)} MB of NDJSON), batches of ${args.batch.toLocaleString('en-US')}`, [
+      ['`xp ingest` (own process), while projecting', `${perSecond(args.events, e2e.ingestMs)}, ${mbPerSecond(e2e.ingestMs)}`],
+      ['end to end: `xp ingest` -> rows visible', `${perSecond(args.events, e2e.totalMs)}, ${mbPerSecond(e2e.totalMs)}`],
+      ['projector alone over the full log', `${perSecond(args.events, alone.ms)}, ${mbPerSecond(alone.ms)}`],
       ['rows written per event', (raw.rows / args.events).toFixed(2)],
-      ['baseline: raw inserts of the same rows', `${perSecond(args.events, raw.insertMs)} (${perSecond(raw.rows, raw.insertMs)} rows)`],
+      ['baseline: raw inserts of the same rows', `${perSecond(args.events, raw.insertMs)}, ${mbPerSecond(raw.insertMs)} (${perSecond(raw.rows, raw.insertMs)} rows)`],
       ['ratio end to end / raw inserts', (raw.insertMs / e2e.totalMs).toFixed(2)],
-      ['Kafka: `xp ingest --bus kafka` (own process), while projecting', kafka ? perSecond(args.events, kafka.ingestMs) : kafkaSkipped],
-      ['Kafka: end to end `xp ingest` -> rows visible', kafka ? perSecond(args.events, kafka.totalMs) : kafkaSkipped],
-      ['Kafka: ratio end to end / raw inserts', kafka ? (raw.insertMs / kafka.totalMs).toFixed(2) : kafkaSkipped],
+      ['Kafka: `xp ingest --bus kafka` (own process), while projecting', kafka ? perSecond(args.events, kafka.ingestMs) : noKafka],
+      ['Kafka: end to end `xp ingest` -> rows visible', kafka ? perSecond(args.events, kafka.totalMs) : noKafka],
+      ['Kafka: ratio end to end / raw inserts', kafka ? (raw.insertMs / kafka.totalMs).toFixed(2) : noKafka],
       ['ratio projector alone / raw inserts', (raw.insertMs / alone.ms).toFixed(2)],
-      [`lag p50 at ${lagRate.toLocaleString('en-US')} events/s (half of end to end)`, `${lag.p50} ms`],
-      [`lag p99 at ${lagRate.toLocaleString('en-US')} events/s`, `${lag.p99} ms`],
-      ['lag: events measured', lag.events.toLocaleString('en-US')],
+      [`lag p50 at ${lagRate.toLocaleString('en-US')} events/s (half of end to end)`, lag ? `${lag.p50} ms` : 'skipped'],
+      [`lag p99 at ${lagRate.toLocaleString('en-US')} events/s`, lag ? `${lag.p99} ms` : 'skipped'],
+      ['lag: events measured', lag ? lag.events.toLocaleString('en-US') : 'skipped'],
+      ['`xp project` (own process, start to exit) over the full log', `${perSecond(args.events, cli.projectMs)}, ${mbPerSecond(cli.projectMs)}`],
+      ['peak RSS of `xp project`', megabytesOf(cli.projectPeakKb)],
+      ['peak RSS of `xp ingest`', megabytesOf(cli.ingestPeakKb)],
+      ['embedded log on disk / NDJSON bytes', (cli.logBytes / (megabytes * 1e6)).toFixed(2)],
+      ['analytics bytes per sample, compressed: all tables', `${Math.round(cli.storage.total)} B`],
+      ['analytics bytes per sample: samples table alone / events table', `${Math.round(cli.storage.samples)} B / ${Math.round(cli.storage.events)} B`],
+      ['ratio all tables / samples table', (cli.storage.total / cli.storage.samples).toFixed(2)],
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function ndjsonLines(count: number): string[] {
+function ndjsonLines(count: number, options: MixedEventsOptions): string[] {
   const lines: string[] = [];
-  for (const event of mixedEvents()) {
+  for (const event of mixedEvents(options)) {
     if (lines.length >= count) break;
     lines.push(JSON.stringify(event));
   }
@@ -152,12 +168,20 @@ async function expectVisible(store: AnalyticsStore, count: number): Promise<void
   if (Number(n) !== count) throw new Error(`expected ${count} events visible, found ${n}`);
 }
 
-/** The rows the projector wrote, re-derived and encoded outside the clock; only the inserts are timed. */
+/**
+ * The rows the projector wrote, re-derived and encoded outside the clock; only the inserts are timed.
+ * Batches are cut as the projector cuts them: at `batch` events or its byte bound, whichever first.
+ */
 async function measureRawInserts(store: AnalyticsStore, lines: string[], batch: number) {
   let insertMs = 0;
   let rows = 0;
-  for (let from = 0; from < lines.length; from += batch) {
-    const events = lines.slice(from, from + batch).map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: from + i, appendedAt: Date.now() }));
+  for (let from = 0, to = 0; from < lines.length; from = to) {
+    let bytes = Buffer.byteLength(lines[from]);
+    for (to = from + 1; to < lines.length && to - from < batch; to++) {
+      bytes += Buffer.byteLength(lines[to]);
+      if (bytes > DEFAULT_MAX_BATCH_BYTES) break;
+    }
+    const events = lines.slice(from, to).map((line, i) => ({ event: JSON.parse(line) as XpEvent, partition: 0, offset: from + i, appendedAt: Date.now() }));
     const projection = projectEvents(events, { sample: () => undefined, problemOf: () => undefined });
     const bodies = PROJECTION_TABLES.filter((table) => projection.rows[table].length > 0).map((table) => {
       rows += projection.rows[table].length;
@@ -213,12 +237,72 @@ async function waitUntilProjected(log: EventLog, groupId: string, expected: numb
   }
 }
 
-function parseArgs(argv: string[]): { events: number; batch: number; lagSeconds: number } {
+/** Where `/usr/bin/time` (GNU time) is, for children's peak RSS; without it the figure is not reported. */
+const GNU_TIME = '/usr/bin/time';
+
+/** Runs `xp` with the given arguments in its own process; resolves its peak RSS in KiB when measurable. */
+async function runXp(args: string[], peakFile: string): Promise<number | undefined> {
+  const measured = existsSync(GNU_TIME);
+  const child = measured
+    ? spawn(GNU_TIME, ['-f', '%M', '-o', peakFile, process.execPath, XP_BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawn(process.execPath, [XP_BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const [code] = (await once(child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`xp ${args[0]} exited with ${code}`);
+  return measured ? Number(readFileSync(peakFile, 'utf8').trim().split('\n').pop()) : undefined;
+}
+
+/** `xp ingest` then `xp project` as a user runs them, each in its own process; only the projection is timed. */
+async function measureProjectCommand(dataDir: string, file: string, count: number) {
+  const ingestPeakKb = await runXp(['ingest', file, '--data-dir', dataDir], join(dataDir, '..', 'ingest.peak'));
+  const started = performance.now();
+  const projectPeakKb = await runXp(['project', '--data-dir', dataDir], join(dataDir, '..', 'project.peak'));
+  const projectMs = performance.now() - started;
+  const store = await openAnalyticsStore({ kind: 'chdb', path: join(dataDir, 'analytics'), database: 'xp' });
+  await expectVisible(store, count);
+  const storage = await storedBytes(store);
+  await store.close();
+  return { projectMs, projectPeakKb, ingestPeakKb, logBytes: statSync(join(dataDir, 'log', 'data.mdb')).size, storage };
+}
+
+/** Compressed bytes of the analytics store per sample: all tables, and the samples table alone. */
+async function storedBytes(store: AnalyticsStore): Promise<{ total: number; samples: number; events: number }> {
+  const [row] = await resultRows<{ total: string; samples: string; events: string; n: string }>(await store.client.query({
+    query: `SELECT sum(data_compressed_bytes) AS total, sumIf(data_compressed_bytes, table = 'samples') AS samples,
+              sumIf(data_compressed_bytes, table = 'events') AS events, (SELECT count() FROM samples) AS n
+            FROM system.parts WHERE database = currentDatabase() AND active`,
+    format: 'JSONEachRow',
+  }));
+  const perSample = (bytes: string) => Number(bytes) / Number(row.n);
+  return { total: perSample(row.total), samples: perSample(row.samples), events: perSample(row.events) };
+}
+
+function megabytesOf(kib: number | undefined): string {
+  return kib === undefined ? `not measured (no ${GNU_TIME})` : `${Math.round(kib / 1024)} MB`;
+}
+
+interface BenchArgs {
+  events: number;
+  batch: number;
+  lagSeconds: number;
+  runs: number;
+  outputBytes?: number;
+  kafka: boolean;
+}
+
+function parseArgs(argv: string[]): BenchArgs {
   const value = (flag: string, fallback: number) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? Number(argv[i + 1]) : fallback;
   };
-  return { events: value('--events', 1_000_000), batch: value('--batch', DEFAULT_MAX_BATCH_SIZE), lagSeconds: value('--lag-seconds', 15) };
+  const outputBytes = argv.includes('--output-bytes') ? value('--output-bytes', 0) : undefined;
+  return {
+    events: value('--events', 1_000_000),
+    batch: value('--batch', DEFAULT_MAX_BATCH_SIZE),
+    lagSeconds: value('--lag-seconds', 15),
+    runs: value('--runs', 32),
+    outputBytes,
+    kafka: !argv.includes('--no-kafka'),
+  };
 }
 
 main().catch((err) => {

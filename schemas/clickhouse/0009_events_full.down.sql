@@ -1,0 +1,1 @@
+DROP VIEW IF EXISTS events_full {{ON_CLUSTER}} SYNC;
