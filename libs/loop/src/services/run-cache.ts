@@ -1,6 +1,7 @@
 import type { XpEvent } from '@xp/events';
 import { decodeEvent, TOPICS, type EventLog } from '@xp/event-log';
 import type { HistoryEntry } from '../loop/run-history';
+import { declaresExternalStages } from '../external/external-config';
 import { SCHEDULE_KEY } from './run-view';
 
 /** What a service remembers of one run: its own events, or why it stopped looking at them. */
@@ -46,8 +47,10 @@ function remember(runs: Map<string, CachedRun>, event: XpEvent, offset: number):
   const known = runs.get(event.runId);
   if (known === 'not-scheduled' || known === 'finished') return;
   if (!known) {
-    // Only runs started for the services are theirs to drive; the first event of a run is run.started.
-    const scheduled = event.type === 'run.started' && (event.payload?.config as Record<string, unknown> | undefined)?.[SCHEDULE_KEY] !== undefined;
+    // Only runs started for the services, or declaring external stages, are theirs to drive; the first
+    // event of a run is run.started.
+    const config = event.type === 'run.started' ? (event.payload?.config as Record<string, unknown> | undefined) : undefined;
+    const scheduled = config?.[SCHEDULE_KEY] !== undefined || declaresExternalStages(config);
     if (!scheduled) {
       runs.set(event.runId, 'not-scheduled');
       return;
