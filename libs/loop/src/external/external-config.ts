@@ -116,3 +116,16 @@ function prefixed<T>(name: string, check: () => T): T {
     throw error;
   }
 }
+
+/** Refuses, at ingest, a run.started whose external stages are declared wrongly: the reason names the field. */
+export function externalConfigIssue(event: { type: string; payload: unknown }): { path: string; message: string } | undefined {
+  if (event.type !== 'run.started') return undefined;
+  const config = (event.payload as { config?: unknown }).config;
+  if (!declaresExternalStages(config)) return undefined;
+  try {
+    resolveExternalConfig(config);
+    return undefined;
+  } catch (error) {
+    return { path: '/payload/config', message: (error as Error).message };
+  }
+}
