@@ -7,7 +7,7 @@ import { EmbeddedEventLog, TOPICS } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
 import { Telemetry } from '@xp/telemetry';
 import { startProjector, PROJECTOR_GROUP } from '@xp/projector';
-import { startApiServer, type ApiServer } from '../src';
+import { startApiServer, type ApiDependencies, type ApiServer } from '../src';
 
 const EXAMPLES = join(__dirname, '../../../schemas/examples');
 
@@ -33,7 +33,9 @@ export interface ApiFixture {
   dispose(): Promise<void>;
 }
 
-export async function openApiFixture(options: { maxIngestBytes?: number; staticDir?: string } = {}): Promise<ApiFixture> {
+export async function openApiFixture(
+  options: { maxIngestBytes?: number; staticDir?: string; decisions?: (log: EmbeddedEventLog) => ApiDependencies['decisions'] } & Pick<ApiDependencies, 'admitEvent'> = {},
+): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'xp-api-'));
   const log = EmbeddedEventLog.open({ dir });
   const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
@@ -44,7 +46,7 @@ export async function openApiFixture(options: { maxIngestBytes?: number; staticD
   const telemetry = new Telemetry();
   const projector = await startProjector({ log, store, maxWaitMs: 10 });
   const server: ApiServer = await startApiServer(
-    { log, analytics: store, keys: keyStore, registry: new SchemaRegistry(), telemetry, maxIngestBytes: options.maxIngestBytes },
+    { log, analytics: store, keys: keyStore, registry: new SchemaRegistry(), telemetry, maxIngestBytes: options.maxIngestBytes, decisions: options.decisions?.(log), admitEvent: options.admitEvent },
     { port: 0, logger: false, staticDir: options.staticDir },
   );
   return {
