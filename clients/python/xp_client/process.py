@@ -1,0 +1,89 @@
+"""Per-process state: the pipelines of this process, what a fork does to them, and exit.
+
+A forked child gets fresh queues and threads (started lazily on its first event) and a spool
+directory of its own, so the parent's backlog is never sent twice. At exit, each process flushes
+only the pipelines it owns, within a bound (XP_EXIT_TIMEOUT, default 10 s); what is left stays in
+the spool for `xp-client sync`.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+import time
+import weakref
+from typing import Dict, Optional, Tuple
+
+from .events import reseed_ids
+from .sender import Pipeline, PipelineConfig
+
+DEFAULT_EXIT_TIMEOUT_S = 10.0
+
+_pipelines: Dict[Tuple[str, Optional[str], str], Pipeline] = {}
+_pipelines_lock = threading.Lock()
+# Objects with an after_fork_in_child() method (runs renew their producer and seq).
+_fork_aware: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def pipeline_for(config: PipelineConfig) -> Pipeline:
+    key = (config.url, config.key, config.spool_root)
+    with _pipelines_lock:
+        pipeline = _pipelines.get(key)
+        if pipeline is None:
+            pipeline = _pipelines[key] = Pipeline(config)
+        return pipeline
+
+
+def track_fork(obj: object) -> None:
+    _fork_aware.add(obj)
+
+
+def flush_all(timeout: float) -> bool:
+    """Flushes every pipeline of this process within one shared bound."""
+    deadline = time.monotonic() + timeout
+    done = True
+    for pipeline in list(_pipelines.values()):
+        done = pipeline.flush(max(0.0, deadline - time.monotonic())) and done
+    return done
+
+
+def close_all(timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    done = True
+    for pipeline in list(_pipelines.values()):
+        if pipeline.pid == os.getpid():
+            done = pipeline.close(max(0.0, deadline - time.monotonic())) and done
+    return done
+
+
+def exit_timeout() -> float:
+    try:
+        return float(os.environ.get("XP_EXIT_TIMEOUT", DEFAULT_EXIT_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_EXIT_TIMEOUT_S
+
+
+def _at_exit() -> None:
+    close_all(exit_timeout())
+
+
+def _after_fork_in_child() -> None:
+    global _pipelines_lock
+    # The lock may have been held by another thread of the parent at the instant of the fork.
+    _pipelines_lock = threading.Lock()
+    reseed_ids()
+    for pipeline in list(_pipelines.values()):
+        pipeline.after_fork_in_child()
+    for obj in list(_fork_aware):
+        obj.after_fork_in_child()  # type: ignore[attr-defined]
+    # multiprocessing's forked workers leave through os._exit, which skips atexit: its own
+    # finalizers run first, so the child's events are flushed there.
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
+        mp_util.Finalize(None, _at_exit, exitpriority=100)
+
+
+atexit.register(_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
