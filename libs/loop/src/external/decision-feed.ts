@@ -14,6 +14,7 @@ export interface DeliveredProblem {
   benchmark: string;
   difficulty: number;
   statement: string;
+  /** `reported`: the sample, its verdict and its reward are all in the log (a restarted sampler skips it). */
   attempts: Array<{ sampleId: string; attempt: number; seed: number; reported: boolean }>;
 }
 
@@ -53,6 +54,7 @@ interface RunIndex {
   problems: Map<string, { benchmark: string; difficulty: number; statement: string }>;
   outputs: Map<string, { problemId: string; output: string }>;
   rewards: Map<string, number>;
+  verified: Set<string>;
   decisions: Array<{ offset: number; event: XpEvent }>;
   /** `<iteration> <shard>/<of>` -> worker that took it. */
   claims: Map<string, string>;
@@ -83,12 +85,13 @@ export class DecisionFeed {
   }
 
   /** The offset of the run's latest curriculum decision (where a trainer without a cursor resumes) and what the run waits for. */
-  async latest(team: string, runId: string): Promise<{ offset?: number; iteration?: number; finished: boolean; waiting?: Waiting; end: number }> {
+  async latest(team: string, runId: string): Promise<{ startedAt: string; offset?: number; iteration?: number; finished: boolean; waiting?: Waiting; end: number }> {
     const { run, end } = await this.run(team, runId);
     const last = run.decisions.filter((d) => d.event.type === 'curriculum.decided').at(-1);
     const view = new RunView(runId, [...run.inherited, ...run.own]);
     const progress = view.externalProgress();
     return {
+      startedAt: run.own[0].event.occurredAt,
       ...(last ? { offset: last.offset, iteration: (last.event.payload as { iteration: number }).iteration } : {}),
       finished: progress.finished,
       ...(progress.waiting ? { waiting: progress.waiting } : {}),
@@ -159,7 +162,7 @@ export class DecisionFeed {
     const inherited = await inheritedEntries(this.log, event.payload.parentRunId, event.payload.forkedAtOffset);
     const run: RunIndex = {
       team: event.team, runSeed: event.payload.seed, config, own: [], inherited,
-      problems: new Map(), outputs: new Map(), rewards: new Map(), decisions: [], claims: new Map(),
+      problems: new Map(), outputs: new Map(), rewards: new Map(), verified: new Set(), decisions: [], claims: new Map(),
     };
     for (const entry of inherited) fold(run, entry);
     return run;
@@ -175,7 +178,7 @@ export class DecisionFeed {
         if (!problem) throw new NotFoundError(`curriculum decision ${event.payload.decisionId} names problem ${problemId}, which the run never registered`);
         const attempts = Array.from({ length: run.config.attemptsPerProblem }, (_, attempt) => {
           const sampleId = trainingSampleId(runId, iteration, index, attempt);
-          return { sampleId, attempt, seed: attemptSeed(run.runSeed, 'train', iteration, index, attempt), reported: run.outputs.has(sampleId) };
+          return { sampleId, attempt, seed: attemptSeed(run.runSeed, 'train', iteration, index, attempt), reported: run.outputs.has(sampleId) && run.verified.has(sampleId) && run.rewards.has(sampleId) };
         });
         return [{ index, problemId, ...problem, attempts }];
       });
@@ -231,6 +234,9 @@ function fold(run: RunIndex, { event }: HistoryEntry): void {
       break;
     case 'sample.generated':
       if (!run.outputs.has(event.payload.sampleId)) run.outputs.set(event.payload.sampleId, { problemId: event.payload.problemId, output: event.payload.output });
+      break;
+    case 'sample.verified':
+      run.verified.add(event.payload.sampleId);
       break;
     case 'reward.assigned':
       if (!run.rewards.has(event.payload.sampleId)) run.rewards.set(event.payload.sampleId, event.payload.value);
