@@ -22,6 +22,7 @@ import math
 import os
 import random
 import sys
+import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -192,6 +193,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--run-id", default=None, help="resume this run (default: a new one)")
     parser.add_argument("--workdir", default=os.path.join(os.getcwd(), "xp-expert-iteration"), help="where checkpoints are kept")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
+    parser.add_argument("--pace", type=float, default=0.0, help="seconds per attempt, as a slow sampler takes (lets a test stop it mid-iteration)")
     args = parser.parse_args(argv)
 
     run_id = args.run_id or f"expert-iteration-{args.seed}-{os.urandom(4).hex()}"
@@ -215,6 +217,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         todo = [(p, a) for p in chosen for a in p.attempts if not a.reported]
         print(f"iteration {it.number}: sampling {len(todo)} attempts", file=sys.stderr, flush=True)
         for problem, attempt in todo:
+            time.sleep(args.pace)
             output, logprob = sample(policy, problem.statement, attempt.seed)
             ok = verify(problem.statement, output)
             it.report(attempt.sample_id, problem.id, output, checkpoint=checkpoint, attempt=attempt.attempt, seed=attempt.seed,
