@@ -3,6 +3,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { API_DEPENDENCIES, type ApiDependencies } from './api-dependencies';
 import { graphqlOptions } from './graphql/graphql-options';
 import { DecisionsController } from './decisions/decisions.controller';
+import { DecisionsQueryResolver, DecisionsSubscriptionResolver, RunWaitResolver } from './decisions/decisions.resolver';
 import { HealthController } from './health/health.controller';
 import { IngestController } from './ingest/ingest.controller';
 import { LeaderboardResolver } from './leaderboard/leaderboard.resolver';
@@ -41,6 +42,9 @@ export class ApiModule {
         LeaderboardResolver,
         LoopMutationsResolver,
         ProgressResolver,
+        DecisionsQueryResolver,
+        DecisionsSubscriptionResolver,
+        RunWaitResolver,
       ],
     };
   }

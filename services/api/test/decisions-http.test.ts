@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { Subscription } from '@xp/event-log';
 import { DecisionFeed, externalConfigIssue, startLoopService } from '@xp/loop';
 import { EXTERNAL_CONFIG, FakeExternalLoop } from '../../../libs/loop/src/testing/external-loop-fixture';
@@ -65,5 +67,33 @@ describe('GET /v1/runs/{runId}/decisions', () => {
     });
     expect(response.status).toBe(400);
     expect((await response.json()).rejected[0].reasons[0]).toMatch(/^\/payload\/config config.stages.trainer must be "external"/);
+  });
+
+  it('answers the decisions query, shows what a run waits for, and streams decisions over graphql-ws', async () => {
+    await api.projected();
+    const { body } = await api.graphql('{ decisions(runId: "http-ext") { offset type problems } run(id: "http-ext") { waitingFor { stage message done expected } } }');
+    expect(body.errors).toBeUndefined();
+    expect(body.data.decisions).toHaveLength(1);
+    expect(body.data.decisions[0]).toMatchObject({ type: 'curriculum.decided', problems: expect.arrayContaining([expect.objectContaining({ index: 0 })]) });
+    expect(body.data.run.waitingFor).toEqual({ stage: 'sampler', message: 'waiting for the sampler: 0 of 8 attempts verified and rewarded', done: 0, expected: 8 });
+    expect((await api.graphql('{ decisions(runId: "http-ext") { offset } }', undefined, api.keys.beta)).body.errors?.[0].message).toMatch(/not found/);
+
+    const client = createClient({ url: api.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${api.keys.alpha}` }, retryAttempts: 0 });
+    const received: Array<{ type: string; offset: number }> = [];
+    const streamed = new Promise<void>((resolve, reject) => {
+      client.subscribe(
+        { query: `subscription { runDecisions(runId: "http-ext", after: ${body.data.decisions[0].offset + 1}) { offset type samples } }` },
+        { next: (m) => { received.push(m.data?.runDecisions as never); if (received.length === 2) resolve(); }, error: reject, complete: resolve },
+      );
+    });
+    const [curriculum] = (await loop.feed.read('alpha', 'http-ext', 0)).decisions;
+    const iteration = (curriculum.event.payload as { iteration: number }).iteration;
+    await loop.append(...curriculum.problems!.flatMap((p) => p.attempts.flatMap((a) => loop.attempt(a.sampleId, p.problemId, iteration, a.attempt, a.seed, a.attempt === 0))));
+    await streamed;
+    await loop.append(loop.modelUpdated()); // the partition moves on: the subscription reads again, and each decision comes once
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await client.dispose();
+    expect(received.map((d) => d.type)).toEqual(['replay.batch', 'replay.batch']);
+    expect(received[1].offset).toBe(received[0].offset + 1);
   });
 });
