@@ -33,7 +33,8 @@ describe('bring your own loop: the Python example against xp up', () => {
   let key: string;
 
   const example = (runId: string) => ['--url', url, '--key', key, '--iterations', '3', '--seed', '1', '--run-id', runId, '--workdir', join(dir, 'work'), '--json'];
-  const events = (runId: string) => xp(['events', '--run', runId, '--json'], { env }).stdout.trim().split('\n').map((l) => JSON.parse(l).event);
+  const records = (runId: string) => xp(['events', '--run', runId, '--json'], { env }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const events = (runId: string) => records(runId).map((r) => r.event);
 
   beforeAll(async () => {
     key = xp(['keys', 'create', '--team', 'default'], { env }).stdout.trim().split('\n').pop()!;
@@ -62,6 +63,21 @@ describe('bring your own loop: the Python example against xp up', () => {
     expect(new Set(decisions.map((e) => e.producer))).toEqual(new Set(['xp-loop/curriculum', 'xp-loop/replay']));
     expect(log.find((e) => e.type === 'run.finished')).toMatchObject({ producer: 'xp-loop/runner', payload: { status: 'succeeded', iterations: 3 } });
     expect(xp(['replay', 'example-run', '--verify'], { env }).stdout).toMatch(/^identical \(6 decisions\)/);
+  });
+
+  it('forks the run with another curriculum; the trainer attaches to the child and follows its decisions', () => {
+    const second = records('example-run').filter((r) => r.event.type === 'curriculum.decided')[1];
+    const fork = xp(['fork', 'example-run', '--at', String(second.offset), '--curriculum', 'drop-solved', '--iterations', '1', '--json'], { env });
+    expect(fork.status).toBe(0);
+    const child = JSON.parse(fork.stdout);
+    expect(child).toMatchObject({ parentRunId: 'example-run', firstIteration: 2, curriculum: 'drop-solved' });
+
+    const result = spawnSync('python3', [EXAMPLE, ...example(child.runId)], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split('\n').pop()!).iterations.map((i: { iteration: number }) => i.iteration)).toEqual([2]);
+    const decided = events(child.runId).filter((e) => e.type === 'curriculum.decided');
+    expect(decided.map((e) => [e.payload.iteration, e.payload.strategy, e.producer])).toEqual([[2, 'drop-solved', 'xp-loop/curriculum']]);
+    expect(xp(['replay', child.runId, '--verify'], { env }).stdout).toMatch(/^identical \(2 decisions\)/);
   });
 
   it('resumes a trainer killed mid-iteration at the first unfinished iteration, each sample reported once', async () => {

@@ -15,7 +15,7 @@
             it.log_evaluation(ckpt, "bench", ...)
 
 Iteration 0 comes first: no problems, no batches; the body reports the first checkpoint and its
-evaluation. Decisions are read with an HTTP long poll (`GET /v1/runs/{id}/decisions`). The cursor (last
+evaluation (a fork made with `xp fork` skips it: it inherits its parent's checkpoint and iterations). Decisions are read with an HTTP long poll (`GET /v1/runs/{id}/decisions`). The cursor (last
 finished iteration, next offset, worker id) lives in `<spool root>/cursors/<run id>.json`, so a
 restarted process resumes at the first iteration it did not finish. Reports made through an
 Iteration carry event ids derived from the run, the iteration and the sample id: reporting the same
@@ -294,6 +294,9 @@ def iterations(run: Any, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Iterati
     cursor = Cursor(config.spool_root, run.id)
     run.flush(timeout)
     latest = _wait_for_run(client, timeout)
+    if not cursor.known and "inheritedIteration" in latest:
+        # A fork inherits its parent's checkpoint and iterations: its own start after them.
+        cursor.finished = latest["inheritedIteration"]
     if not cursor.known and "iteration" in latest:
         # No cursor (a new machine, a wiped spool): resume at the latest curriculum decision.
         cursor.finished, cursor.after = latest["iteration"] - 1, latest["offset"]

@@ -1,5 +1,6 @@
-import { ConflictError, NotFoundError, UsageError, type XpEvent } from '@xp/events';
+import { ConflictError, NotFoundError, UsageError, type EventOf, type XpEvent } from '@xp/events';
 import { decodeEvent, TOPICS, type EventLog } from '@xp/event-log';
+import { project } from '../loop/projection';
 import { inheritedEntries, type HistoryEntry } from '../loop/run-history';
 import { attemptSeed, trainingSampleId } from '../loop/stages/sampling-stage';
 import { RunView } from '../services/run-view';
@@ -35,6 +36,20 @@ export interface DeliveredDecision {
   event: XpEvent;
   problems?: DeliveredProblem[];
   samples?: DeliveredSample[];
+}
+
+/** Where an external run stands, for a trainer resuming without a cursor and for `waitingFor`. */
+export interface LatestDecision {
+  startedAt: string;
+  /** A fork: its parent, and the last iteration it inherited (its own iterations start after it). */
+  parentRunId?: string;
+  inheritedIteration?: number;
+  /** The latest curriculum decision. */
+  offset?: number;
+  iteration?: number;
+  finished: boolean;
+  waiting?: Waiting;
+  end: number;
 }
 
 export interface ShardRequest {
@@ -85,13 +100,15 @@ export class DecisionFeed {
   }
 
   /** The offset of the run's latest curriculum decision (where a trainer without a cursor resumes) and what the run waits for. */
-  async latest(team: string, runId: string): Promise<{ startedAt: string; offset?: number; iteration?: number; finished: boolean; waiting?: Waiting; end: number }> {
+  async latest(team: string, runId: string): Promise<LatestDecision> {
     const { run, end } = await this.run(team, runId);
     const last = run.decisions.filter((d) => d.event.type === 'curriculum.decided').at(-1);
     const view = new RunView(runId, [...run.inherited, ...run.own]);
     const progress = view.externalProgress();
+    const start = run.own[0].event as EventOf<'run.started'>;
     return {
-      startedAt: run.own[0].event.occurredAt,
+      startedAt: start.occurredAt,
+      ...(start.payload.parentRunId ? { parentRunId: start.payload.parentRunId, inheritedIteration: project(run.inherited).lastIteration } : {}),
       ...(last ? { offset: last.offset, iteration: (last.event.payload as { iteration: number }).iteration } : {}),
       finished: progress.finished,
       ...(progress.waiting ? { waiting: progress.waiting } : {}),

@@ -8,6 +8,7 @@ import { startAllServices } from '../services/services-testing';
 import { EXTERNAL_CONFIG, FakeExternalLoop } from '../testing/external-loop-fixture';
 import { openTempLog, tamperingLog, type TempLog } from '../testing/loop-fixtures';
 import type { DeliveredDecision } from './decision-feed';
+import { forkExternalRun } from './fork-external-run';
 
 /** Reports every attempt of a curriculum decision, the last one only when `finish` (so a test can look in between). */
 async function sampleAll(loop: FakeExternalLoop, decision: DeliveredDecision, finish = true): Promise<void> {
@@ -122,5 +123,26 @@ describe('an external run driven by the curriculum and replay services', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(finished?.payload).toMatchObject({ status: 'failed', error: expect.stringContaining('config.stages.trainer') });
+  }, 60000);
+
+  it('forks an external run with another curriculum: the child\'s next decision follows it, and the child replays identical', async () => {
+    services = await startAllServices(() => temp.log, temp.dir, [], errors);
+    const parent = new FakeExternalLoop(temp.log, 'ext-parent');
+    await parent.start();
+    await driveRun(parent);
+    const [, second] = (await parent.feed.read('default', 'ext-parent', 0)).decisions.filter((d) => d.type === 'curriculum.decided');
+    expect(await forkExternalRun({ log: temp.log, parentRunId: 'ext-parent', atOffset: second.offset, runId: 'ext-child', curriculum: 'drop-solved', iterations: 1 }))
+      .toEqual({ runId: 'ext-child', firstIteration: 2 });
+
+    const child = new FakeExternalLoop(temp.log, 'ext-child');
+    const [decision] = await child.next('curriculum.decided', 0);
+    expect(decision.event.payload).toMatchObject({ decisionId: 'ext-child/c/2', iteration: 2, strategy: 'drop-solved' });
+    expect(await child.feed.latest('default', 'ext-child')).toMatchObject({ parentRunId: 'ext-parent', inheritedIteration: 1, iteration: 2 });
+    await sampleAll(child, decision);
+    const batches = await child.next('replay.batch', decision.offset + 1);
+    await child.append(child.modelUpdated(batches.map((b) => (b.event.payload as { batchId: string }).batchId)), child.evaluation(0.5));
+    await child.next('run.finished', batches.at(-1)!.offset + 1);
+    expect(errors).toEqual([]);
+    expect(await verifyReplay(temp.log, 'ext-child')).toEqual({ status: 'identical', runId: 'ext-child', decisionsChecked: 2 });
   }, 60000);
 });
