@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { UsageError, XpError } from '@xp/events';
 import { encodeEvent, TOPICS, type EventLog, type Subscription } from '@xp/event-log';
 import { ensureEventTopic } from '../loop/drive';
@@ -24,6 +25,8 @@ export interface LoopDecision {
   events: number;
   /** Offset of the decision's first event in the run's partition. */
   offset: number;
+  /** Milliseconds from reading the run to the decision's append being acknowledged: the service's own time to decide. */
+  ms: number;
 }
 
 export interface LoopServiceErrorContext {
@@ -88,6 +91,7 @@ export async function startLoopService(name: LoopServiceName, options: LoopServi
   };
 
   const serve = async (partition: number, runId: string) => {
+    const started = performance.now();
     const run = await viewOf(runId, (await runs.refresh(partition)).get(runId));
     const turn = run && (await orFailRun(partition, run, async () => (run.isExternal ? FIND_EXTERNAL_TURN[name] : findTurn)(run, env)));
     if (!run || !turn) return;
@@ -100,7 +104,7 @@ export async function startLoopService(name: LoopServiceName, options: LoopServi
     const events = await orFailRun(partition, fresh, async () => stampDecision(fresh.context, fresh.history.own(), drafts, options.clock));
     if (!events) return;
     const positions = await options.log.append(TOPICS.events, events.map(encodeEvent));
-    options.onDecision?.({ service: name, runId, kind: turn.kind, iteration: turn.iteration, events: positions.length, offset: positions[0].offset });
+    options.onDecision?.({ service: name, runId, kind: turn.kind, iteration: turn.iteration, events: positions.length, offset: positions[0].offset, ms: performance.now() - started });
   };
 
   /**
