@@ -1,8 +1,9 @@
 import { ConflictError, NotFoundError, UsageError, type EventOf, type XpEvent } from '@xp/events';
-import { decodeEvent, TOPICS, type EventLog } from '@xp/event-log';
+import { TOPICS, type EventLog } from '@xp/event-log';
 import { project } from '../loop/projection';
 import { inheritedEntries, type HistoryEntry } from '../loop/run-history';
 import { attemptSeed, trainingSampleId } from '../loop/stages/sampling-stage';
+import { scanPartition } from '../services/partition-scan';
 import { RunView } from '../services/run-view';
 import { declaresExternalStages, resolveExternalConfig, type ExternalLoopConfig } from './external-config';
 import type { Waiting } from './external-progress';
@@ -78,7 +79,6 @@ interface RunIndex {
 /** An external run, or why the feed does not index a run (a built-in run, an invalid config), with its team. */
 type Indexed = RunIndex | { team: string; refused: string };
 
-const PAGE = 5000;
 const DECISION_TYPES = new Set(['curriculum.decided', 'replay.batch', 'run.finished']);
 
 /**
@@ -135,21 +135,9 @@ export class DecisionFeed {
   private async refresh(partition: number): Promise<number> {
     let cache = this.partitions.get(partition);
     if (!cache) this.partitions.set(partition, (cache = { next: 0, runs: new Map() }));
-    const end = (await this.log.endOffsets(TOPICS.events))[partition] ?? 0;
-    while (cache.next < end) {
-      const records = await this.log.read(TOPICS.events, partition, cache.next, Math.min(PAGE, end - cache.next));
-      if (records.length === 0) break;
-      for (const record of records) {
-        let event: XpEvent;
-        try {
-          event = decodeEvent(record) as XpEvent;
-        } catch {
-          continue; // not an event of any run; the projector dead-letters it
-        }
-        if (event?.runId === record.key) await this.index(cache.runs, event, record.offset);
-      }
-      cache.next = records[records.length - 1].offset + 1;
-    }
+    const runs = cache.runs;
+    const { next, end } = await scanPartition(this.log, partition, cache.next, (event, offset) => this.index(runs, event, offset));
+    cache.next = next;
     return end;
   }
 

@@ -1,9 +1,10 @@
-import { ConflictError, NotFoundError, UsageError, type EventOf, type XpEvent } from '@xp/events';
+import { NotFoundError, type EventOf, type XpEvent } from '@xp/events';
 import { encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
 import type { CurriculumStrategy } from '../curriculum/strategies';
-import { checkIterations, CODE_VERSION, ensureEventTopic } from '../loop/drive';
+import { CODE_VERSION } from '../loop/drive';
+import { forkPrerequisites } from '../loop/fork-run';
 import { project } from '../loop/projection';
-import { inheritedEntries, readRunEvents } from '../loop/run-history';
+import { readRunEvents } from '../loop/run-history';
 import { PRODUCERS, type EventDraft } from '../loop/run-writer';
 import { stampDecision } from '../services/decision-writer';
 import { declaresExternalStages, resolveExternalConfig } from './external-config';
@@ -37,14 +38,7 @@ export async function isExternalRun(log: EventLog, runId: string): Promise<boole
  * trainer attaches to the child run and picks it up (`run.iterations()` starts after the inherited ones).
  */
 export async function forkExternalRun(options: ForkExternalRunOptions): Promise<{ runId: string; firstIteration: number }> {
-  checkIterations(options.iterations);
-  if (!Number.isInteger(options.atOffset) || options.atOffset < 0) throw new UsageError(`the fork offset must be a non-negative integer (got ${options.atOffset})`);
-  await ensureEventTopic(options.log);
-  if ((await readRunEvents(options.log, options.runId)).length > 0) {
-    throw new ConflictError(`run '${options.runId}' already has events in the log; give the fork a new run id`);
-  }
-  const inherited = await inheritedEntries(options.log, options.parentRunId, options.atOffset);
-  const parentStart = inherited.find((e) => e.event.type === 'run.started' && e.event.runId === options.parentRunId)?.event as EventOf<'run.started'> | undefined;
+  const { inherited, parentStart } = await forkPrerequisites(options);
   if (!parentStart) throw new NotFoundError(`run '${options.parentRunId}' has no run.started below offset ${options.atOffset}; fork at a later offset`);
   const state = project(inherited);
   const parentConfig = resolveExternalConfig(parentStart.payload.config);
