@@ -21,6 +21,7 @@ describe('xp project, xp sql and xp rebuild on the embedded stack', () => {
     expect(tsv.stdout.trim().split('\n')).toEqual([
       'curriculum.decided\t1',
       'evaluation.completed\t1',
+      'metrics.logged\t1',
       'model.updated\t1',
       'problem.registered\t2',
       'replay.batch\t1',

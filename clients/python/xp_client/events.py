@@ -9,7 +9,7 @@ import os
 import random
 import socket
 import time
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 SCHEMA_VERSION = 1
 
@@ -31,16 +31,24 @@ def uuid7(now_ms: Optional[int] = None) -> str:
     """A UUIDv7 (RFC 9562): 48 bits of unix ms, version 7, 12 + 62 random bits, lower-case hex."""
     ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     rand = _ids.getrandbits(74)
-    hi = (ms << 16) | 0x7000 | (rand >> 62)
-    lo = 0x8000000000000000 | (rand & 0x3FFFFFFFFFFFFFFF)
-    h = "%016x%016x" % (hi, lo)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return "%08x-%04x-%04x-%04x-%012x" % (
+        ms >> 16, ms & 0xFFFF, 0x7000 | (rand >> 62), 0x8000 | ((rand >> 48) & 0x3FFF), rand & 0xFFFFFFFFFFFF,
+    )
+
+
+# (unix second, its RFC 3339 text), replaced whole so threads never pair one second with another's text.
+_second_text: Tuple[int, str] = (-1, "")
 
 
 def iso_ms(now_ms: int) -> str:
     """RFC 3339 UTC with milliseconds, as the other producers write occurredAt."""
+    global _second_text
     seconds, ms = divmod(now_ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % ms
+    cached = _second_text
+    if cached[0] != seconds:
+        # Formatting the date costs more than the rest of an event: once per second is enough.
+        cached = _second_text = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return "%s.%03dZ" % (cached[1], ms)
 
 
 def producer_name(rank: Optional[str]) -> str:
@@ -75,7 +83,8 @@ class Stamper:
             "seq": next(self._seq),
             "producer": self.producer,
             "occurredAt": iso_ms(now_ms),
-            "parents": list(parents),
+            # A tuple rather than a list: one object fewer for the cyclic GC to walk per queued event.
+            "parents": tuple(parents),
             "payload": payload,
         }
 

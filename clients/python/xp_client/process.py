@@ -8,8 +8,8 @@ the spool for `xp-client sync`.
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 import os
-import sys
 import threading
 import time
 import weakref
@@ -77,13 +77,19 @@ def _after_fork_in_child() -> None:
         pipeline.after_fork_in_child()
     for obj in list(_fork_aware):
         obj.after_fork_in_child()  # type: ignore[attr-defined]
-    # multiprocessing's forked workers leave through os._exit, which skips atexit: its own
-    # finalizers run first, so the child's events are flushed there.
-    mp_util = sys.modules.get("multiprocessing.util")
-    if mp_util is not None:
-        mp_util.Finalize(None, _at_exit, exitpriority=100)
 
 
+class _MultiprocessingExit:
+    """multiprocessing's forked workers leave through os._exit, which skips atexit; they run their
+    finalizers first. A worker clears the finalizers it inherited, then runs its after-fork hooks:
+    this one registers the exit flush there."""
+
+    def register(self) -> None:
+        multiprocessing.util.Finalize(None, _at_exit, exitpriority=100)
+
+
+_multiprocessing_exit = _MultiprocessingExit()
+multiprocessing.util.register_after_fork(_multiprocessing_exit, _MultiprocessingExit.register)
 atexit.register(_at_exit)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)

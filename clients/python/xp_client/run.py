@@ -105,10 +105,9 @@ class Run:
             _require("sample.generated", checkpoint=checkpoint, iteration=iteration, attempt=attempt, tokens=tokens, logprob=logprob, seed=seed)
         stamper = self._stamper
         event = stamper.event("sample.generated", {})
-        sid = SampleId(event["eventId"])
-        sid.problem_id = problem_id
+        event_id = event["eventId"]
         payload = {
-            "sampleId": sid, "problemId": problem_id, "checkpointId": checkpoint, "iteration": iteration,
+            "sampleId": event_id, "problemId": problem_id, "checkpointId": checkpoint, "iteration": iteration,
             "attempt": attempt, "output": output, "tokens": tokens, "logprob": logprob, "seed": seed,
         }
         if temperature is not None:
@@ -117,6 +116,8 @@ class Run:
         if iteration > self._max_iteration:
             self._max_iteration = iteration
         self._pipeline.submit(event)
+        sid = SampleId(event_id)
+        sid.problem_id = problem_id
         return sid
 
     def log_verification(

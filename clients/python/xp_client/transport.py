@@ -14,10 +14,11 @@ import socket
 import threading
 import time
 import urllib.parse
-from typing import Callable, Dict, NamedTuple, Optional
+from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 from .errors import ConfigurationError
 
+STALE_CONNECTION_ERRORS = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 RETRIABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
@@ -98,14 +99,15 @@ class Transport:
             all_headers["Authorization"] = f"Bearer {self._key}"
         if headers:
             all_headers.update(headers)
-        conn = self._connection()
+        reused = self._conn is not None
         try:
-            conn.request(method, self._base_path + path, body=body, headers=all_headers)
-            answer = conn.getresponse()
-            data = answer.read()
-        except BaseException:
-            self.close()
-            raise
+            answer, data = self._exchange(method, path, body, all_headers)
+        except STALE_CONNECTION_ERRORS:
+            # The server closed a kept-alive connection while it sat idle (Node closes them after 5 s):
+            # that is no failure of the server, so try once more at once on a fresh connection.
+            if not reused:
+                raise
+            answer, data = self._exchange(method, path, body, all_headers)
         if answer.getheader("Connection", "").lower() == "close":
             self.close()
         return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data)
@@ -139,6 +141,16 @@ class Transport:
                 on_retry(reason, delay)
             stop.wait(delay)
         return None
+
+    def _exchange(self, method: str, path: str, body: Optional[bytes], headers: Dict[str, str]) -> Tuple[http.client.HTTPResponse, bytes]:
+        conn = self._connection()
+        try:
+            conn.request(method, self._base_path + path, body=body, headers=headers)
+            answer = conn.getresponse()
+            return answer, answer.read()
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         if self._conn is not None:

@@ -15,6 +15,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'replay.batch',
   'model.updated',
   'evaluation.completed',
+  'metrics.logged',
 ];
 
 /** The envelope every event carries (schemas/events/envelope.v1.json). */

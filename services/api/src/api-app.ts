@@ -15,7 +15,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Builds and starts the HTTP server: GraphQL at /graphql, NDJSON ingest at /v1/events, health and metrics. */
+/** Builds and starts the HTTP server: GraphQL at /graphql, NDJSON ingest at /v1/events (plain or gzip), health and metrics. */
 export async function startApiServer(
   deps: ApiDependencies,
   options: { port?: number; host?: string; logger?: LoggerService | false; staticDir?: string } = {},
@@ -37,11 +37,19 @@ export async function startApiServer(
   return { app, url: `http://${host}:${boundPort}`, close: () => app.close() };
 }
 
-/** Body-parser failures as JSON with the right status: 413 over the size limit, 400 for malformed JSON. */
+/**
+ * Body-parser failures as JSON with the right status: 413 over the size limit (counted after
+ * decompression, so a small gzip body that inflates past it is refused too), 415 for an unknown
+ * Content-Encoding, 400 for a body that does not decompress or malformed JSON.
+ */
 function bodyErrors(limit: number) {
-  return (error: { type?: string; status?: number; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+  return (error: { type?: string; status?: number; message?: string; code?: string }, req: Request, res: Response, next: NextFunction) => {
     if (error?.type === 'entity.too.large') {
-      res.status(413).json({ error: `request body is over the ${limit}-byte limit; split it into smaller requests` });
+      res.status(413).json({ error: `request body is over the ${limit}-byte limit (decompressed); split it into smaller requests` });
+    } else if (error?.type === 'encoding.unsupported') {
+      res.status(415).json({ error: `${error.message}; send the body as is or with Content-Encoding gzip, deflate or br` });
+    } else if (typeof error?.code === 'string' && error.code.startsWith('Z_')) {
+      res.status(400).json({ error: `request body is not valid ${req.headers['content-encoding']}: ${error.message}` });
     } else if (error?.type === 'entity.parse.failed') {
       res.status(400).json({ error: `request body is not valid JSON: ${error.message}` });
     } else {

@@ -13,6 +13,7 @@ import { LineageResolver } from './lineage/lineage.resolver';
 import { LoopMutationsResolver } from './loop/loop.resolver';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProgressResolver } from './progress/progress.resolver';
+import { MetricSeriesRepository } from './runs/metric-series.repository';
 import { RunsRepository } from './runs/runs.repository';
 import { RunFieldsResolver, RunsQueryResolver } from './runs/runs.resolver';
 import { SamplesRepository } from './samples/samples.repository';
@@ -35,6 +36,7 @@ export class ApiModule {
         { provide: RunsRepository, useValue: repositories.runs },
         { provide: SamplesRepository, useValue: repositories.samples },
         { provide: LineageRepository, useValue: repositories.lineage },
+        { provide: MetricSeriesRepository, useValue: new MetricSeriesRepository(deps.analytics) },
         RunsQueryResolver,
         RunFieldsResolver,
         SamplesQueryResolver,

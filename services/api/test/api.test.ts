@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { exampleEvents, openApiFixture, type ApiFixture } from './api-fixture';
@@ -8,10 +9,14 @@ function ndjson(events: unknown[]): string {
   return events.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n') + '\n';
 }
 
-async function postEvents(fx: ApiFixture, body: string, key: string | null = fx.keys.alpha) {
+async function postEvents(fx: ApiFixture, body: string | Buffer, key: string | null = fx.keys.alpha, encoding?: string) {
   const response = await fetch(`${fx.url}/v1/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    headers: {
+      'content-type': 'application/x-ndjson',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(encoding ? { 'content-encoding': encoding } : {}),
+    },
     body,
   });
   return { status: response.status, body: await response.json() };
@@ -87,6 +92,27 @@ describe('API over real projections', () => {
       expect(result.status).toBe(413);
       expect(result.body.error).toMatch(/over the 65536-byte limit/);
     });
+
+    it('takes gzip bodies, answering per line as for plain ones', async () => {
+      const [good] = exampleEvents();
+      const fresh = { ...good, eventId: '0193a1b2-c3d4-7eef-8abc-000000000eef', runId: 'run-gzip' };
+      const result = await postEvents(fx, gzipSync(ndjson([fresh, { ...fresh, team: 'beta' }])), fx.keys.alpha, 'gzip');
+      expect(result).toEqual({ status: 400, body: { accepted: 1, rejected: [{ line: 2, reasons: ["/team must be 'alpha', the team of your API key"] }] } });
+    });
+
+    it('refuses a gzip body that inflates past the size limit, one that does not inflate, and unknown encodings', async () => {
+      const bomb = gzipSync(Buffer.alloc(MAX_INGEST * 4, 'x'));
+      expect(bomb.length).toBeLessThan(MAX_INGEST);
+      const tooLarge = await postEvents(fx, bomb, fx.keys.alpha, 'gzip');
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.body.error).toMatch(/over the 65536-byte limit \(decompressed\)/);
+      const corrupt = await postEvents(fx, 'not gzip at all', fx.keys.alpha, 'gzip');
+      expect(corrupt.status).toBe(400);
+      expect(corrupt.body.error).toMatch(/^request body is not valid gzip: /);
+      const unknown = await postEvents(fx, 'abc', fx.keys.alpha, 'compress');
+      expect(unknown.status).toBe(415);
+      expect(unknown.body.error).toMatch(/unsupported content encoding "compress"/);
+    });
   });
 
   describe('GraphQL', () => {
@@ -104,6 +130,19 @@ describe('API over real projections', () => {
         { iteration: 1, samples: 1, trainPassRate: 1, loss: 0.693, checkpointId: 'ckpt-b3b3b3b3b3b3' },
       ]);
       expect(body.data.runs.map((r: { id: string }) => r.id)).toContain('run-001');
+    });
+
+    it("serves a run's logged metrics by name", async () => {
+      const { body } = await fx.graphql(`{ run(id: "run-001") { metrics(names: ["loss", "kl", "absent"]) { name count downsampled points { step value } } } }`);
+      expect(body.errors).toBeUndefined();
+      expect(body.data.run.metrics).toEqual([
+        { name: 'kl', count: 1, downsampled: false, points: [{ step: 120, value: null }] },
+        { name: 'loss', count: 1, downsampled: false, points: [{ step: 120, value: 0.41 }] },
+      ]);
+      const all = await fx.graphql(`{ run(id: "run-001") { metrics { name } } }`);
+      expect(all.body.data.run.metrics.map((m: { name: string }) => m.name)).toEqual(['grad_norm', 'kl', 'loss', 'lr', 'moe/expert_load/3']);
+      const bad = await fx.graphql(`{ run(id: "run-001") { metrics(maxPoints: 1) { name } } }`);
+      expect(bad.body.errors?.[0].message).toMatch(/maxPoints must be between 2 and 10000, got 1/);
     });
 
     it('pages samples with cursors and filters, with verdicts and rewards', async () => {

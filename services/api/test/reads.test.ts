@@ -8,6 +8,7 @@ import { ProjectedWrites } from '@xp/projector';
 import { LINEAGE_CACHE_LINKS, LineageRepository, MAX_LINEAGE_NODES, type CachedNeighbours } from '../src/lineage/lineage.repository';
 import { ProjectionCache } from '../src/analytics/projection-cache';
 import { SamplesRepository } from '../src/samples/samples.repository';
+import { MetricSeriesRepository } from '../src/runs/metric-series.repository';
 
 /** Repositories on a real chDB store with rows written straight into the projections. */
 describe('API reads at their limits', () => {
@@ -319,6 +320,45 @@ describe('API reads at their limits', () => {
       const log = { committedOffsets: async () => Promise.reject(new Error('broker down')) } as unknown as EventLog;
       const cache = new ProjectionCache<Promise<string>>(log);
       expect(await cache.get('a', async () => 'fresh')).toBe('fresh');
+    });
+  });
+  describe('metric series downsampled on the server', () => {
+    const point = (name: string, step: number, value: number | null, runId = 'run-m') => ({
+      team: 'alpha', experiment_id: 'exp', run_id: runId, event_id: randomUUID(), occurred_at: '2026-11-01 12:00:00.000', step, name, value,
+    });
+    // A smooth loss over 10,000 steps with one spike up at step 7,777 and one dip at 2,222.
+    const loss = (step: number) => (step === 7777 ? 50 : step === 2222 ? -5 : 1 + Math.sin(step / 500));
+
+    beforeAll(async () => {
+      await insert('metrics', [
+        ...Array.from({ length: 10_000 }, (_, step) => point('loss', step, loss(step))),
+        ...Array.from({ length: 100 }, (_, step) => point('lr', step * 10, step === 50 ? null : 1e-5)),
+        point('loss', 3, 9, 'run-other'),
+      ]);
+    });
+
+    it('keeps each bucket\'s lowest and highest point, so spikes survive, within maxPoints', async () => {
+      const [series] = await new MetricSeriesRepository(store).series('alpha', 'run-m', ['loss'], 200);
+      expect(series).toMatchObject({ name: 'loss', count: 10_000, downsampled: true });
+      expect(series.points.length).toBeLessThanOrEqual(200);
+      expect(series.points.length).toBeGreaterThan(150);
+      expect(series.points).toContainEqual({ step: 7777, value: 50 });
+      expect(series.points).toContainEqual({ step: 2222, value: -5 });
+      const steps = series.points.map((p) => p.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      for (const p of series.points) expect(p.value).toBe(loss(p.step));
+      // 100 buckets of 100 steps: every bucket is represented.
+      expect(new Set(steps.map((step) => Math.floor(step / 100))).size).toBe(100);
+    });
+
+    it('returns a series whole, nulls included, when it fits in maxPoints, and only the team\'s run', async () => {
+      const repo = new MetricSeriesRepository(store);
+      const [lr] = await repo.series('alpha', 'run-m', ['lr'], 100);
+      expect(lr).toMatchObject({ name: 'lr', count: 100, downsampled: false });
+      expect(lr.points).toHaveLength(100);
+      expect(lr.points[50]).toEqual({ step: 500, value: null });
+      expect((await repo.series('alpha', 'run-m', undefined, 1000)).map((s) => [s.name, s.count])).toEqual([['loss', 10_000], ['lr', 100]]);
+      expect(await repo.series('beta', 'run-m', undefined, 1000)).toEqual([]);
     });
   });
 });

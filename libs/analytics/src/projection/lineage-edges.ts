@@ -75,6 +75,8 @@ function typedLineage(event: XpEvent): EventLineage {
     }
     case 'evaluation.completed':
       return node(event.eventId, 'evaluation', [{ id: event.payload.checkpointId, kind: 'checkpoint', relation: 'evaluates' }]);
+    case 'metrics.logged':
+      return node(event.eventId, 'metrics', []);
   }
 }
 

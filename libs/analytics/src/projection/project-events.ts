@@ -121,6 +121,11 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
         ]);
         break;
       }
+      case 'metrics.logged': {
+        const { step, metrics } = event.payload;
+        for (const name in metrics) rows.metrics.push([event.team, event.experimentId, event.runId, event.eventId, occurredAt, step, name, metrics[name]]);
+        break;
+      }
     }
   }
   return { rows, samples, benchmarks };

@@ -13,6 +13,7 @@ export const PROJECTION_TABLES = [
   'model_updates',
   'evaluations',
   'lineage_edges',
+  'metrics',
 ] as const;
 
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];
@@ -54,6 +55,7 @@ export const TABLE_COLUMNS: Record<ProjectionTable, readonly string[]> = {
     'maj_at_k', 'mean_reward', 'solved',
   ],
   lineage_edges: ['team', 'experiment_id', 'run_id', 'parent_id', 'parent_kind', 'child_id', 'child_kind', 'relation', 'occurred_at'],
+  metrics: ['team', 'experiment_id', 'run_id', 'event_id', 'occurred_at', 'step', 'name', 'value'],
 };
 
 /** A row's values in the order of its table's `TABLE_COLUMNS`. */

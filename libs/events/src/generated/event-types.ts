@@ -38,6 +38,16 @@ export interface EvaluationCompletedPayload {
 }
 
 /**
+ * Scalars a trainer logged at one step (loss, learning rate, grad norm, KL, ...). A value is null when it was not a finite number (NaN or an infinity).
+ */
+export interface MetricsLoggedPayload {
+  step: number;
+  metrics: {
+    [k: string]: number | null;
+  };
+}
+
+/**
  * The trainer produced a new checkpoint.
  */
 export interface ModelUpdatedPayload {
@@ -171,6 +181,7 @@ export interface SampleVerifiedPayload {
 export interface PayloadByType {
   'curriculum.decided': CurriculumDecidedPayload;
   'evaluation.completed': EvaluationCompletedPayload;
+  'metrics.logged': MetricsLoggedPayload;
   'model.updated': ModelUpdatedPayload;
   'problem.registered': ProblemRegisteredPayload;
   'replay.batch': ReplayBatchPayload;

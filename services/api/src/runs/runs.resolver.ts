@@ -2,6 +2,7 @@ import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/gr
 import { Inject } from '@nestjs/common';
 import type { RequestContext } from '../graphql/request-context';
 import { RunsRepository, type RunRow } from './runs.repository';
+import { MAX_POINTS_LIMIT, MetricSeriesRepository } from './metric-series.repository';
 import { badInput } from '../graphql/errors';
 
 export const MAX_PAGE = 500;
@@ -60,6 +61,16 @@ export class RunsQueryResolver {
 
 @Resolver('Run')
 export class RunFieldsResolver {
+  constructor(@Inject(MetricSeriesRepository) private readonly metricSeries: MetricSeriesRepository) {}
+
+  @ResolveField('metrics')
+  async metrics(@Parent() run: { id: string }, @Context() ctx: RequestContext, @Args('names') names: string[] | undefined, @Args('maxPoints') maxPoints: number) {
+    if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > MAX_POINTS_LIMIT) {
+      throw badInput(`maxPoints must be between 2 and ${MAX_POINTS_LIMIT}, got ${maxPoints}`);
+    }
+    return this.metricSeries.series(ctx.caller.team, run.id, names ?? undefined, maxPoints);
+  }
+
   @ResolveField('iterations')
   async iterations(@Parent() run: { id: string }, @Context() ctx: RequestContext) {
     const rows = await ctx.loaders.iterationsByRun.load(run.id);

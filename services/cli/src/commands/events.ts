@@ -72,5 +72,7 @@ function summarize(event: XpEvent): string {
       return `seed=${event.payload.seed}${event.payload.parentRunId ? ` fork of ${event.payload.parentRunId}@${event.payload.forkedAtOffset}` : ''}`;
     case 'run.finished':
       return `${event.payload.status} iterations=${event.payload.iterations}`;
+    case 'metrics.logged':
+      return `step=${event.payload.step} ${Object.entries(event.payload.metrics).slice(0, 4).map(([name, value]) => `${name}=${value}`).join(' ')}`;
   }
 }
