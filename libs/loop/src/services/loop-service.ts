@@ -63,6 +63,12 @@ const FIND_EXTERNAL_TURN: Record<LoopServiceName, FindTurn> = {
   evaluator: () => undefined,
 };
 
+/**
+ * How long the curriculum and replay services wait on an idle log before looking again: an external
+ * trainer blocks on their decisions, so they look often (the log adapters' default is 50 ms).
+ */
+const DECIDING_SERVICE_WAIT_MS = 10;
+
 export function loopServiceGroup(name: LoopServiceName): string {
   return `xp-loop-${name}`;
 }
@@ -133,6 +139,7 @@ export async function startLoopService(name: LoopServiceName, options: LoopServi
     topic: TOPICS.events,
     groupId: loopServiceGroup(name),
     fromBeginning: true,
+    ...(name === 'curriculum' || name === 'replay' ? { maxWaitMs: DECIDING_SERVICE_WAIT_MS } : {}),
     handler: async (batch, context) => {
       for (const runId of new Set(batch.map((r) => r.key))) await serve(context.partition, runId);
     },
