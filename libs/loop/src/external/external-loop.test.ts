@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./libs/loop/test/onnxruntime-environment.js
  */
-import { KafkaEventLog, type Subscription } from '@xp/event-log';
+import type { Subscription } from '@xp/event-log';
 import { readRunEvents } from '../loop/run-history';
 import { verifyReplay } from '../loop/verify-replay';
 import { startAllServices } from '../services/services-testing';
@@ -145,21 +145,4 @@ describe('an external run driven by the curriculum and replay services', () => {
     expect(errors).toEqual([]);
     expect(await verifyReplay(temp.log, 'ext-child')).toEqual({ status: 'identical', runId: 'ext-child', decisionsChecked: 2 });
   }, 60000);
-
-  it('runs the same on Kafka: the services decide, the decisions replay identical', async () => {
-    // The jest globalSetup starts the local broker (infra/kafka) when none answers; the broker outlives runs, so ids are unique.
-    const kafka = await KafkaEventLog.connect({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',') });
-    try {
-      services = await startAllServices(() => kafka, temp.dir, [], errors);
-      const loop = new FakeExternalLoop(kafka, `ext-kafka-${Date.now()}`);
-      await loop.start();
-      await driveRun(loop);
-      expect(errors).toEqual([]);
-      expect(await verifyReplay(kafka, loop.runId)).toEqual({ status: 'identical', runId: loop.runId, decisionsChecked: 4 });
-    } finally {
-      await Promise.all(services.map((s) => s.stop()));
-      services = [];
-      await kafka.close();
-    }
-  }, 120000);
 });
