@@ -12,11 +12,19 @@ from __future__ import annotations
 
 from . import process
 from .errors import ConfigurationError, InvalidEventError, XpClientError
+from .loop import Attempt, DecisionTimeout, Iteration, Problem, ReplayBatch, ReplaySample, ShardTaken
 from .run import CLIENT_VERSION, Run, SampleId, attach, init
 
 __version__ = CLIENT_VERSION
 
 __all__ = [
+    "Attempt",
+    "DecisionTimeout",
+    "Iteration",
+    "Problem",
+    "ReplayBatch",
+    "ReplaySample",
+    "ShardTaken",
     "ConfigurationError",
     "InvalidEventError",
     "Run",

@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import math
 import os
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
 from . import process
 from .errors import ConfigurationError, InvalidEventError
 from .events import Stamper, producer_name, uuid7
 from .sender import Pipeline, PipelineConfig
 from .spool_dirs import default_spool_root, process_rank
+
+if TYPE_CHECKING:
+    from .loop import Iteration
 
 DEFAULT_URL = "http://127.0.0.1:4000"
 DEFAULT_TEAM = "default"
@@ -204,6 +207,14 @@ class Run:
             number = float(value)
             values[str(name)] = number if math.isfinite(number) else None
         return self._emit("metrics.logged", {"step": step, "metrics": values})
+
+    # -- external loops -------------------------------------------------------------------------------
+
+    def iterations(self, timeout: float = 600.0) -> "Iterator[Iteration]":
+        """Iteration 0, then every iteration xp's curriculum decides for this run (see xp_client.loop)."""
+        from .loop import iterations
+
+        return iterations(self, timeout)
 
     # -- lifecycle --------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import sys
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from .sender import Pipeline, PipelineConfig
 from .spool import read_meta
@@ -31,10 +31,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     return sync_dirs(args.spool_dir or default_spool_root(), args.url, args.key, args.timeout)
 
 
-def sync_dirs(root: str, url: Optional[str], key: Optional[str], timeout: float) -> int:
+def sync_dirs(root: str, url: Optional[str], key: Optional[str], timeout: float, report: Callable[[str], None] = print) -> int:
     """0 when everything found was answered (and accepted), 1 when something was rejected or left."""
     if not os.path.exists(root):
-        print(f"no spool at {root}: nothing to send")
+        report(f"no spool at {root}: nothing to send")
         return 0
     status = 0
     found = 0
@@ -49,7 +49,7 @@ def sync_dirs(root: str, url: Optional[str], key: Optional[str], timeout: float)
             if pipeline.spool is None:
                 raise pipeline.open_error or RuntimeError("spool did not open")
         except SpoolLocked as error:
-            print(f"skipped {directory}: {error}")
+            report(f"skipped {directory}: {error}")
             continue
         done = pipeline.close(timeout)
         stats = pipeline.stats
@@ -60,9 +60,9 @@ def sync_dirs(root: str, url: Optional[str], key: Optional[str], timeout: float)
         if stats.rejected_lines:
             line += f" (reasons in {os.path.join(directory, 'rejected.ndjson')})"
             status = 1
-        print(line)
+        report(line)
     if found == 0:
-        print(f"no spool directories under {root}: nothing to send")
+        report(f"no spool directories under {root}: nothing to send")
     return status
 
 

@@ -21,3 +21,7 @@ export type { IterationMetrics, HeldOutMetrics, BenchmarkResult, LoopProgress, L
 export { startLoopService, loopServiceGroup, type LoopServiceOptions, type LoopDecision, type LoopServiceErrorContext } from './services/loop-service';
 export { startRunForServices, waitForRunFinished, type StartRunForServicesOptions, type ServicesRun } from './services/start-run';
 export { LOOP_SERVICES, type LoopServiceName, type TurnKind } from './services/turn';
+export { resolveExternalConfig, declaresExternalStages, externalConfigIssue, STAGES, CURRICULUM_TRIGGERS, type ExternalLoopConfig, type StageName } from './external/external-config';
+export { externalProgress, type ExternalProgress, type Waiting, type DueDecision } from './external/external-progress';
+export { forkExternalRun, isExternalRun, type ForkExternalRunOptions } from './external/fork-external-run';
+export { DecisionFeed, type LatestDecision, type DeliveredDecision, type DeliveredProblem, type DeliveredSample, type ShardRequest } from './external/decision-feed';

@@ -2,8 +2,9 @@ import type { AnalyticsStore } from '@xp/analytics';
 import type { ApiKeyStore } from '@xp/auth';
 import type { EventLog } from '@xp/event-log';
 import type { ProjectedWrites } from '@xp/projector';
-import type { SchemaRegistry } from '@xp/events';
+import type { SchemaRegistry, ValidationIssue, XpEvent } from '@xp/events';
 import type { Telemetry } from '@xp/telemetry';
+import type { DecisionSource } from './decisions/decision-source';
 import type { LoopControl } from './loop-control';
 
 /** What the API needs from the process that hosts it (`xp up` or `xp serve api`). */
@@ -15,6 +16,10 @@ export interface ApiDependencies {
   telemetry: Telemetry;
   /** Starting, replaying and forking runs of the built-in loop; absent when this process hosts no loop. */
   loop?: LoopControl;
+  /** A further check on schema-valid ingested events (an external run's config); returns why one is refused. */
+  admitEvent?: (event: XpEvent) => ValidationIssue | undefined;
+  /** Delivery of external runs' decisions (`GET /v1/runs/{runId}/decisions`); absent: 503 there. */
+  decisions?: DecisionSource;
   /** Largest accepted `POST /v1/events` body in bytes (default 16 MiB). */
   maxIngestBytes?: number;
   /**

@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { API_DEPENDENCIES, type ApiDependencies } from './api-dependencies';
 import { graphqlOptions } from './graphql/graphql-options';
+import { DecisionsController } from './decisions/decisions.controller';
+import { DecisionsQueryResolver, DecisionsSubscriptionResolver, RunWaitResolver } from './decisions/decisions.resolver';
 import { HealthController } from './health/health.controller';
 import { IngestController } from './ingest/ingest.controller';
 import { LeaderboardResolver } from './leaderboard/leaderboard.resolver';
@@ -28,7 +30,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [GraphQLModule.forRoot(graphqlOptions(deps, repositories.runs))],
-      controllers: [HealthController, MetricsController, IngestController],
+      controllers: [HealthController, MetricsController, IngestController, DecisionsController],
       providers: [
         { provide: API_DEPENDENCIES, useValue: deps },
         { provide: RunsRepository, useValue: repositories.runs },
@@ -42,6 +44,9 @@ export class ApiModule {
         LeaderboardResolver,
         LoopMutationsResolver,
         ProgressResolver,
+        DecisionsQueryResolver,
+        DecisionsSubscriptionResolver,
+        RunWaitResolver,
       ],
     };
   }

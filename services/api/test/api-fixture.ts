@@ -7,7 +7,7 @@ import { EmbeddedEventLog, TOPICS } from '@xp/event-log';
 import { SchemaRegistry, type XpEvent } from '@xp/events';
 import { Telemetry } from '@xp/telemetry';
 import { startProjector, PROJECTOR_GROUP } from '@xp/projector';
-import { startApiServer, type ApiServer, type LoopControl } from '../src';
+import { startApiServer, type ApiDependencies, type ApiServer, type LoopControl } from '../src';
 
 const EXAMPLES = join(__dirname, '../../../schemas/examples');
 
@@ -34,7 +34,15 @@ export interface ApiFixture {
   dispose(): Promise<void>;
 }
 
-export async function openApiFixture(options: { maxIngestBytes?: number; staticDir?: string; loop?: (log: EmbeddedEventLog, dir: string) => LoopControl; teams?: string[] } = {}): Promise<ApiFixture> {
+export async function openApiFixture(
+  options: {
+    maxIngestBytes?: number;
+    staticDir?: string;
+    loop?: (log: EmbeddedEventLog, dir: string) => LoopControl;
+    teams?: string[];
+    decisions?: (log: EmbeddedEventLog) => ApiDependencies['decisions'];
+  } & Pick<ApiDependencies, 'admitEvent'> = {},
+): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'xp-api-'));
   const log = EmbeddedEventLog.open({ dir });
   const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
@@ -47,7 +55,10 @@ export async function openApiFixture(options: { maxIngestBytes?: number; staticD
   const telemetry = new Telemetry();
   const projector = await startProjector({ log, store, maxWaitMs: 10 });
   const server: ApiServer = await startApiServer(
-    { log, analytics: store, keys: keyStore, registry: new SchemaRegistry(), telemetry, maxIngestBytes: options.maxIngestBytes, loop: options.loop?.(log, dir) },
+    {
+      log, analytics: store, keys: keyStore, registry: new SchemaRegistry(), telemetry, maxIngestBytes: options.maxIngestBytes,
+      loop: options.loop?.(log, dir), decisions: options.decisions?.(log), admitEvent: options.admitEvent,
+    },
     { port: 0, logger: false, staticDir: options.staticDir },
   );
   return {

@@ -1,6 +1,6 @@
 import { NotFoundError } from '@xp/events';
 import type { EventLog } from '@xp/event-log';
-import { forkRun, readRunEvents, runLoop, startRunForServices, verifyReplay } from '@xp/loop';
+import { forkExternalRun, forkRun, isExternalRun, readRunEvents, runLoop, startRunForServices, verifyReplay } from '@xp/loop';
 import type { LoopControl, ReplayResult, StartRunRequest } from '@xp/api';
 import { newRunId } from './loop-runner';
 
@@ -56,6 +56,11 @@ export class InProcessLoopControl implements LoopControl {
   async forkRun(team: string, runId: string, atOffset: number, curriculum: string): Promise<{ runId: string }> {
     await this.requireRun(team, runId);
     const childId = newRunId('fork');
+    if (await isExternalRun(this.log, runId)) {
+      // xp decides the child's iterations at once; the parent's external trainer attaches to the child.
+      await forkExternalRun({ log: this.log, parentRunId: runId, atOffset, runId: childId, curriculum: curriculum as never, iterations: DEFAULT_ITERATIONS });
+      return { runId: childId };
+    }
     this.enqueue(childId, () =>
       forkRun({ log: this.log, dataDir: this.dataDir, parentRunId: runId, atOffset, runId: childId, curriculum: curriculum as never, iterations: DEFAULT_ITERATIONS }),
     );

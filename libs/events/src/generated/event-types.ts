@@ -98,6 +98,12 @@ export interface ReplayBatchPayload {
    * @maxItems 100000
    */
   sampleIds: string[];
+  /**
+   * Prioritized replay: per sample of sampleIds, in order, the probability that one draw picks it (an importance weight for the trainer).
+   *
+   * @maxItems 100000
+   */
+  probabilities?: number[];
   epoch?: number;
   watermark: number;
   seed: number;

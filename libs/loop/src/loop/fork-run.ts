@@ -1,9 +1,10 @@
 import { ConflictError, NotFoundError, UsageError, type EventOf, type XpEvent } from '@xp/events';
+import type { EventLog } from '@xp/event-log';
 import { resolveLoopConfig } from './config';
 import { checkIterations, CODE_VERSION, driveIterations, ensureEventTopic, strategyOverrides, type LoopOptionsBase, type RunResult } from './drive';
 import { requireConfig } from './require-config';
 import { project } from './projection';
-import { inheritedEntries, readRunEvents, RunHistory } from './run-history';
+import { inheritedEntries, readRunEvents, RunHistory, type HistoryEntry } from './run-history';
 import { PRODUCERS, RunWriter } from './run-writer';
 
 export interface ForkRunOptions extends LoopOptionsBase {
@@ -17,11 +18,12 @@ export interface ForkRunOptions extends LoopOptionsBase {
 }
 
 /**
- * Starts a "what if" child run: it shares the parent's history below `atOffset` (problems, samples,
- * replay buffer, latest checkpoint), records parentRunId + forkedAtOffset in run.started, and
- * continues from the next iteration with its own strategies.
+ * What every fork checks and reads first: sound arguments, a child id without events, the parent's
+ * history below the fork offset and its run.started (undefined when the offset is below it).
  */
-export async function forkRun(options: ForkRunOptions): Promise<RunResult> {
+export async function forkPrerequisites(
+  options: { log: EventLog; parentRunId: string; atOffset: number; runId: string; iterations: number },
+): Promise<{ inherited: HistoryEntry[]; parentStart?: EventOf<'run.started'> }> {
   checkIterations(options.iterations);
   if (!Number.isInteger(options.atOffset) || options.atOffset < 0) throw new UsageError(`the fork offset must be a non-negative integer (got ${options.atOffset})`);
   await ensureEventTopic(options.log);
@@ -29,7 +31,17 @@ export async function forkRun(options: ForkRunOptions): Promise<RunResult> {
     throw new ConflictError(`run '${options.runId}' already has events in the log; give the fork a new run id`);
   }
   const inherited = await inheritedEntries(options.log, options.parentRunId, options.atOffset);
-  const parentStart = inherited.find((e) => e.event.type === 'run.started' && e.event.runId === options.parentRunId)?.event as XpEvent | undefined;
+  const parentStart = inherited.find((e) => e.event.type === 'run.started' && e.event.runId === options.parentRunId)?.event as EventOf<'run.started'> | undefined;
+  return { inherited, parentStart };
+}
+
+/**
+ * Starts a "what if" child run: it shares the parent's history below `atOffset` (problems, samples,
+ * replay buffer, latest checkpoint), records parentRunId + forkedAtOffset in run.started, and
+ * continues from the next iteration with its own strategies.
+ */
+export async function forkRun(options: ForkRunOptions): Promise<RunResult> {
+  const { inherited, parentStart } = await forkPrerequisites(options);
   const state = project(inherited);
   if (!parentStart || !state.checkpoint) {
     throw new NotFoundError(`run '${options.parentRunId}' has no run.started and first checkpoint below offset ${options.atOffset}; fork at a later offset`);

@@ -1,5 +1,6 @@
 import type { ModelUpdatedPayload } from '@xp/events';
-import type { SolveCounts } from '../curriculum/strategies';
+import type { CurriculumProblem, SolveCounts } from '../curriculum/strategies';
+import { declaresExternalStages, resolveExternalConfig, type ExternalLoopConfig } from '../external/external-config';
 import type { KeptSample } from '../replay/strategies';
 import { problemFromRegistered } from '../tasks/suite';
 import type { Problem } from '../tasks/problem';
@@ -19,7 +20,12 @@ export interface ProblemStats extends SolveCounts {
 export interface LoopState {
   runSeed: number;
   config?: LoopConfig;
+  /** Set for a run whose sampler, verifier, trainer and evaluator run outside xp. */
+  external?: ExternalLoopConfig;
+  /** Problems of the built-in suites, which xp's own sampler and verifiers can work on. */
   problems: Map<string, Problem>;
+  /** Every registered problem, in registration order; an external run's statements are opaque to xp. */
+  catalog: Map<string, RegisteredProblem>;
   /** Training-split problems only: held-out results must never steer training. */
   stats: Map<string, ProblemStats>;
   /** Rewarded training samples, in log order. */
@@ -27,10 +33,20 @@ export interface LoopState {
   outputs: Map<string, { problemId: string; output: string }>;
   checkpoint?: ModelUpdatedPayload;
   lastIteration: number;
+  /**
+   * An external run's reports may arrive twice (a client retrying a POST whose answer it lost, a
+   * sample re-reported after a restart): each event id, and each sample's verdict and reward, count once.
+   */
+  seen?: { events: Set<string>; facts: Set<string> };
+}
+
+export interface RegisteredProblem extends CurriculumProblem {
+  split: 'train' | 'heldout';
+  statement: string;
 }
 
 export function emptyState(): LoopState {
-  return { runSeed: 0, problems: new Map(), stats: new Map(), kept: [], outputs: new Map(), lastIteration: 0 };
+  return { runSeed: 0, problems: new Map(), catalog: new Map(), stats: new Map(), kept: [], outputs: new Map(), lastIteration: 0 };
 }
 
 export function project(entries: readonly HistoryEntry[]): LoopState {
@@ -40,19 +56,27 @@ export function project(entries: readonly HistoryEntry[]): LoopState {
 }
 
 export function applyEvent(state: LoopState, { event }: HistoryEntry): void {
+  if (state.seen && isRepeated(state.seen, event)) return;
   switch (event.type) {
     case 'run.started':
       state.runSeed = event.payload.seed;
       state.config = event.payload.config as unknown as LoopConfig;
+      if (declaresExternalStages(event.payload.config)) {
+        state.external = resolveExternalConfig(event.payload.config);
+        state.seen ??= { events: new Set(), facts: new Set() };
+      }
       break;
-    case 'problem.registered':
-      state.problems.set(event.payload.problemId, problemFromRegistered(event.payload));
+    case 'problem.registered': {
+      const { problemId, benchmark, difficulty, split, statement } = event.payload;
+      if (!state.catalog.has(problemId)) state.catalog.set(problemId, { problemId, benchmark, difficulty, split, statement });
+      if (!state.external) state.problems.set(problemId, problemFromRegistered(event.payload));
       break;
+    }
     case 'sample.generated':
       state.outputs.set(event.payload.sampleId, { problemId: event.payload.problemId, output: event.payload.output });
       break;
     case 'sample.verified': {
-      if (state.problems.get(event.payload.problemId)?.split !== 'train') break;
+      if (state.catalog.get(event.payload.problemId)?.split !== 'train') break;
       const stats = state.stats.get(event.payload.problemId) ?? { attempts: 0, correct: 0, failures: 0 };
       stats.attempts++;
       if (event.payload.verdict === 'correct') stats.correct++;
@@ -62,7 +86,7 @@ export function applyEvent(state: LoopState, { event }: HistoryEntry): void {
     }
     case 'reward.assigned': {
       const problemId = event.payload.problemId ?? state.outputs.get(event.payload.sampleId)?.problemId;
-      if (event.payload.value > 0 && problemId && state.problems.get(problemId)?.split === 'train') {
+      if (event.payload.value > 0 && problemId && state.catalog.get(problemId)?.split === 'train') {
         state.kept.push({ sampleId: event.payload.sampleId, problemId, reward: event.payload.value });
       }
       break;
@@ -78,8 +102,19 @@ export function applyEvent(state: LoopState, { event }: HistoryEntry): void {
   }
 }
 
-export function trainingProblems(state: LoopState): Problem[] {
-  return [...state.problems.values()].filter((p) => p.split === 'train');
+/** The curriculum's pool: every registered training problem, in registration order. */
+export function trainingProblems(state: LoopState): RegisteredProblem[] {
+  return [...state.catalog.values()].filter((p) => p.split === 'train');
+}
+
+function isRepeated(seen: NonNullable<LoopState['seen']>, event: HistoryEntry['event']): boolean {
+  if (seen.events.has(event.eventId)) return true;
+  seen.events.add(event.eventId);
+  if (event.type !== 'sample.generated' && event.type !== 'sample.verified' && event.type !== 'reward.assigned') return false;
+  const fact = `${event.type} ${event.payload.sampleId}`;
+  if (seen.facts.has(fact)) return true;
+  seen.facts.add(fact);
+  return false;
 }
 
 export function heldOutProblems(state: LoopState): Problem[] {

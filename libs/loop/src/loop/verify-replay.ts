@@ -44,8 +44,9 @@ export async function verifyReplay(log: EventLog, runId: string): Promise<Replay
   const samplers = new SamplerCache();
   let decisionsChecked = 0;
   try {
+    const external = project(history.entries.filter((e) => e.own && e.event.type === 'run.started')).external !== undefined;
     for (const records of groupByIteration(runId, history.own())) {
-      for (const check of checksOf(records)) {
+      for (const check of external ? externalChecksOf(records) : checksOf(records)) {
         const mismatch = await check({ history, runId, records, samplers });
         if (mismatch === 'skipped') continue;
         if (mismatch) return { status: 'mismatch', runId, decisionsChecked, mismatch };
@@ -70,6 +71,17 @@ type Check = (context: CheckContext) => Promise<ReplayMismatch | undefined | 'sk
 function checksOf(records: IterationRecords): Check[] {
   if (!records.curriculum) return [checkInitialCheckpoint, ...attemptChecks('eval'), checkEvaluations];
   return [checkCurriculum, ...attemptChecks('train'), checkReplay, checkTraining, ...attemptChecks('eval'), checkEvaluations];
+}
+
+/**
+ * An external run's samples, verdicts, rewards, checkpoints and evaluations are facts reported from
+ * outside, recorded rather than recomputable; its curriculum and replay decisions are xp's and are
+ * recomputed like a built-in run's.
+ */
+function externalChecksOf(records: IterationRecords): Check[] {
+  if (!records.curriculum) return [];
+  // An iteration whose replay drew nothing (nothing kept yet) records no batch to check.
+  return records.replay.length > 0 ? [checkCurriculum, checkReplay] : [checkCurriculum];
 }
 
 const mismatch = (records: IterationRecords, m: Omit<ReplayMismatch, 'iteration'>): ReplayMismatch => ({ iteration: records.iteration, ...m });
@@ -150,7 +162,8 @@ const checkReplay: Check = async ({ history, runId, records }) => {
     const mine = recorded[i];
     const theirs = recomputed[i];
     const recordedHash = mine ? replayOutputHash(mine.sampleIds) : NONE;
-    if (mine && theirs && recordedHash === mine.outputHash && theirs.outputHash === mine.outputHash && theirs.seed === mine.seed) continue;
+    const sameProbabilities = hashCanonical(mine?.probabilities ?? null) === hashCanonical(theirs?.probabilities ?? null);
+    if (mine && theirs && recordedHash === mine.outputHash && theirs.outputHash === mine.outputHash && theirs.seed === mine.seed && sameProbabilities) continue;
     return mismatch(records, {
       kind: 'replay',
       decisionId: mine?.batchId ?? theirs!.batchId,
@@ -159,7 +172,9 @@ const checkReplay: Check = async ({ history, runId, records }) => {
       recomputedHash: theirs?.outputHash ?? NONE,
       message: !mine || !theirs
         ? `the log holds ${recorded.length} replay batches, the strategy draws ${recomputed.length}`
-        : 'the batch differs from what the replay strategy draws from the log up to the watermark',
+        : sameProbabilities
+          ? 'the batch differs from what the replay strategy draws from the log up to the watermark'
+          : 'the batch records other sampling probabilities than the replay strategy gives',
     });
   }
   return undefined;

@@ -43,10 +43,8 @@ export function decideReplay(kept: readonly KeptSample[], seed: number, config: 
     case 'uniform':
       return drawBatches(config, () => kept[rng.int(kept.length)].sampleId);
     case 'prioritized': {
-      const perProblem = new Map<string, number>();
-      for (const s of kept) perProblem.set(s.problemId, (perProblem.get(s.problemId) ?? 0) + 1);
-      const priorities = kept.map((s) => s.reward ** params.alpha / perProblem.get(s.problemId)! ** params.novelty);
-      return drawBatches(config, () => kept[rng.weighted(priorities)].sampleId);
+      const weights = priorities(kept, params);
+      return drawBatches(config, () => kept[rng.weighted(weights)].sampleId);
     }
     case 'reshuffle': {
       const order = rng.shuffle(kept.map((s) => s.sampleId));
@@ -55,6 +53,27 @@ export function decideReplay(kept: readonly KeptSample[], seed: number, config: 
       return batches;
     }
   }
+}
+
+/** priority = reward^alpha / (kept samples of the same problem)^novelty, per kept sample. */
+function priorities(kept: readonly KeptSample[], params: Record<string, number>): number[] {
+  const perProblem = new Map<string, number>();
+  for (const s of kept) perProblem.set(s.problemId, (perProblem.get(s.problemId) ?? 0) + 1);
+  return kept.map((s) => s.reward ** params.alpha / perProblem.get(s.problemId)! ** params.novelty);
+}
+
+/**
+ * The probability with which one prioritized draw picks each kept sample (its priority over the sum),
+ * which a trainer uses as an importance weight, as Reverb hands one out with every item. Other
+ * strategies draw uniformly or cover the buffer once, so they have none to report.
+ */
+export function drawProbabilities(kept: readonly KeptSample[], config: ReplayConfig): Map<string, number> | undefined {
+  if (config.strategy !== 'prioritized' || kept.length === 0) return undefined;
+  const weights = priorities(kept, replayParams(config));
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  const probabilities = new Map<string, number>();
+  kept.forEach((s, i) => probabilities.set(s.sampleId, (probabilities.get(s.sampleId) ?? 0) + weights[i] / total));
+  return probabilities;
 }
 
 function drawBatches(config: ReplayConfig, draw: () => string): string[][] {

@@ -1,6 +1,8 @@
 import type { XpEvent } from '@xp/events';
-import { decodeEvent, TOPICS, type EventLog } from '@xp/event-log';
+import type { EventLog } from '@xp/event-log';
 import type { HistoryEntry } from '../loop/run-history';
+import { declaresExternalStages } from '../external/external-config';
+import { scanPartition } from './partition-scan';
 import { SCHEDULE_KEY } from './run-view';
 
 /** What a service remembers of one run: its own events, or why it stopped looking at them. */
@@ -10,8 +12,6 @@ interface PartitionCache {
   next: number;
   runs: Map<string, CachedRun>;
 }
-
-const PAGE = 5000;
 
 /**
  * One service's incremental read of the event topic, split by run. Each refresh reads only the
@@ -28,16 +28,8 @@ export class RunCache {
   async refresh(partition: number): Promise<ReadonlyMap<string, CachedRun>> {
     let cache = this.partitions.get(partition);
     if (!cache) this.partitions.set(partition, (cache = { next: 0, runs: new Map() }));
-    const end = (await this.log.endOffsets(TOPICS.events))[partition] ?? 0;
-    while (cache.next < end) {
-      const records = await this.log.read(TOPICS.events, partition, cache.next, Math.min(PAGE, end - cache.next));
-      if (records.length === 0) break;
-      for (const record of records) {
-        const event = decodeOrSkip(record);
-        if (event && event.runId === record.key) remember(cache.runs, event, record.offset);
-      }
-      cache.next = records[records.length - 1].offset + 1;
-    }
+    const runs = cache.runs;
+    cache.next = (await scanPartition(this.log, partition, cache.next, (event, offset) => remember(runs, event, offset))).next;
     return cache.runs;
   }
 }
@@ -46,8 +38,10 @@ function remember(runs: Map<string, CachedRun>, event: XpEvent, offset: number):
   const known = runs.get(event.runId);
   if (known === 'not-scheduled' || known === 'finished') return;
   if (!known) {
-    // Only runs started for the services are theirs to drive; the first event of a run is run.started.
-    const scheduled = event.type === 'run.started' && (event.payload?.config as Record<string, unknown> | undefined)?.[SCHEDULE_KEY] !== undefined;
+    // Only runs started for the services, or declaring external stages, are theirs to drive; the first
+    // event of a run is run.started.
+    const config = event.type === 'run.started' ? (event.payload?.config as Record<string, unknown> | undefined) : undefined;
+    const scheduled = config?.[SCHEDULE_KEY] !== undefined || declaresExternalStages(config);
     if (!scheduled) {
       runs.set(event.runId, 'not-scheduled');
       return;
@@ -60,14 +54,4 @@ function remember(runs: Map<string, CachedRun>, event: XpEvent, offset: number):
   const entries = known ?? [];
   entries.push({ event, offset, own: true });
   runs.set(event.runId, entries);
-}
-
-/** A record that is not JSON is no event of any run; the projector dead-letters it, the services pass it by. */
-function decodeOrSkip(record: Parameters<typeof decodeEvent>[0]): XpEvent | undefined {
-  try {
-    const event = decodeEvent(record) as XpEvent;
-    return typeof event?.type === 'string' && typeof event.runId === 'string' ? event : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,6 +5,8 @@ import { groupByIteration, type IterationRecords } from '../loop/run-records';
 import { RunHistory, type HistoryEntry } from '../loop/run-history';
 import type { RunContext } from '../loop/run-writer';
 import { decideReplayStage } from '../loop/stages/replay-stage';
+import { declaresExternalStages, resolveExternalConfig, type ExternalLoopConfig } from '../external/external-config';
+import { externalProgress, type ExternalProgress } from '../external/external-progress';
 
 /**
  * Key of run.started's config under which a run started for the services records how many
@@ -28,15 +30,40 @@ export class RunView {
   readonly schedule: RunSchedule;
   readonly iterations: IterationRecords[];
   private heldOutBenchmarks?: number;
+  private externalConfig?: ExternalLoopConfig;
 
   constructor(readonly runId: string, entries: HistoryEntry[]) {
-    const first = entries[0]?.event;
+    const first = entries.find((e) => e.own)?.event;
     if (first?.type !== 'run.started') throw new NotFoundError(`run '${runId}' has no run.started as its first event`);
     this.start = first;
     this.config = first.payload.config as unknown as LoopConfig;
     this.schedule = (first.payload.config as Record<string, unknown>)[SCHEDULE_KEY] as RunSchedule;
     this.history = new RunHistory(runId, entries);
     this.iterations = groupByIteration(runId, entries);
+  }
+
+  /** Whether the run declares external stages; such a run is served by the curriculum and replay services only. */
+  get isExternal(): boolean {
+    return declaresExternalStages(this.start.payload.config);
+  }
+
+  /** The external run's config, validated (throws a UsageError naming the field when it is not valid). */
+  get external(): ExternalLoopConfig {
+    return (this.externalConfig ??= resolveExternalConfig(this.start.payload.config));
+  }
+
+  /** Where an external run stands: the decision due, or what it waits for. */
+  externalProgress(): ExternalProgress {
+    const inherited = this.history.entries.filter((e) => !e.own);
+    const catalog = project(this.history.entries).catalog;
+    return externalProgress({
+      runId: this.runId,
+      config: this.external,
+      own: this.history.own(),
+      heldOutBenchmarks: new Set([...catalog.values()].filter((p) => p.split === 'heldout').map((p) => p.benchmark)),
+      inheritedIteration: inherited.length > 0 ? project(inherited).lastIteration : 0,
+      replayBatchesAt: (iteration, watermark) => decideReplayStage(this.stateAt(watermark), this.runId, iteration, watermark).length,
+    });
   }
 
   get context(): RunContext {

@@ -31,7 +31,7 @@ export class IngestController {
     const report = await ingestNdjson(Readable.from([body]), {
       log: this.deps.log,
       registry: this.deps.registry,
-      admit: (event) => teamMismatch(event, team),
+      admit: (event) => teamMismatch(event, team) ?? this.deps.admitEvent?.(event),
     });
     this.deps.telemetry.eventsIngested.inc({ source: 'http' }, report.accepted);
     this.deps.telemetry.eventsRejected.inc({ source: 'http' }, report.rejected.length);

@@ -27,7 +27,7 @@ export class LoopMutationsResolver {
     const report = await ingestValues(events, {
       log: this.deps.log,
       registry: this.deps.registry,
-      admit: (event) => teamMismatch(event, ctx.caller.team),
+      admit: (event) => teamMismatch(event, ctx.caller.team) ?? this.deps.admitEvent?.(event),
     });
     this.deps.telemetry.eventsIngested.inc({ source: 'graphql' }, report.accepted);
     this.deps.telemetry.eventsRejected.inc({ source: 'graphql' }, report.rejected.length);

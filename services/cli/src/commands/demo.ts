@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { ConflictError } from '@xp/events';
-import { CURRICULUM_STRATEGIES, REPLAY_STRATEGIES, verifyReplay } from '@xp/loop';
+import { CURRICULUM_STRATEGIES, forkExternalRun, isExternalRun, REPLAY_STRATEGIES, verifyReplay, type CurriculumStrategy } from '@xp/loop';
 import { nonNegativeInt, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
-import { formatSummary, runDemo, runFork, summarize } from '../loop-runner';
+import { formatSummary, newRunId, runDemo, runFork, summarize } from '../loop-runner';
 import { openAnalyticsStack, openLogStack } from '../stack';
 import { caughtUp, PROJECTOR_GROUP, startProjector } from '@xp/projector';
 import { EXIT_REJECTED } from './ingest';
@@ -78,6 +78,17 @@ export function registerLoopCommands(program: Command): void {
   ).action(async (runId: string, flags: BusFlags & { at: string; curriculum: string; iterations: string; json?: boolean }) => {
     const stack = await openLogStack(flags);
     try {
+      if (await isExternalRun(stack.log, runId)) {
+        // The child's sampler and trainer are the parent's external loop: xp decides, the trainer attaches.
+        const child = await forkExternalRun({
+          log: stack.log, parentRunId: runId, atOffset: nonNegativeInt('--at', flags.at, 0), runId: newRunId('fork'),
+          curriculum: flags.curriculum as CurriculumStrategy, iterations: nonNegativeInt('--iterations', flags.iterations, 3),
+        });
+        const summary = { ...child, parentRunId: runId, curriculum: flags.curriculum };
+        process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n`
+          : `forked ${child.runId} from ${runId}: xp decides its iteration ${child.firstIteration} with ${flags.curriculum}; attach the trainer to ${child.runId}\n`);
+        return;
+      }
       const result = await runFork({
         log: stack.log,
         dataDir: stack.dataDir,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatIssue, SchemaRegistry, UsageError } from '@xp/events';
 import { openEventLog } from '@xp/event-log';
 import { ingestNdjson } from '@xp/ingest';
+import { externalConfigIssue } from '@xp/loop';
 import { eventLogConfig, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { progressBar } from '../progress';
@@ -27,6 +28,7 @@ export function registerIngest(program: Command): void {
       const report = await ingestNdjson(input, {
         log,
         registry: new SchemaRegistry(),
+        admit: externalConfigIssue,
         onProgress: ({ bytes }) => bar?.update(bytes),
       });
       bar?.stop();

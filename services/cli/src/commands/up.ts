@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ApiKeyStore } from '@xp/auth';
 import { SchemaRegistry } from '@xp/events';
-import { DEFAULT_TEAM } from '@xp/loop';
+import { DecisionFeed, DEFAULT_TEAM, externalConfigIssue, startLoopService } from '@xp/loop';
 import { startApiServer, DEFAULT_PORT } from '@xp/api';
 import { ProjectedWrites } from '@xp/projector';
 import { DASHBOARD_DIR } from '@xp/dashboard';
@@ -34,9 +34,22 @@ export function registerUp(program: Command): void {
     const projectedWrites = new ProjectedWrites();
     const projector = await startProjectorWithMetrics(stack, telemetry, projectedWrites);
     const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`));
+    // Runs whose sampler, trainer and evaluator are external get their curriculum and replay decisions
+    // from these two services; the built-in loop runs in-process through `loop`.
+    const externalLoop = await Promise.all((['curriculum', 'replay'] as const).map((name) => startLoopService(name, {
+      log: stack.log,
+      dataDir: stack.dataDir,
+      onError: (error, context) => {
+        telemetry.errors.inc({ component: name, code: 'DECISION_FAILED' });
+        if (context.runId) process.stderr.write(`${name}: run ${context.runId} failed: ${(error as Error).message}\n`);
+      },
+    })));
     let ready = false;
     const server = await startApiServer(
-      { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, projectedWrites, isReady: () => ready },
+      {
+        log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, projectedWrites, isReady: () => ready,
+        decisions: new DecisionFeed(stack.log), admitEvent: externalConfigIssue,
+      },
       { port, host: flags.host, staticDir: DASHBOARD_DIR },
     );
     const dashboardKey = await localDashboardKey(keys, stack.dataDir);
@@ -64,6 +77,7 @@ export function registerUp(program: Command): void {
     } finally {
       await server.close();
       await loop.drain();
+      await Promise.all(externalLoop.map((service) => service.stop()));
       await projector.stop();
       await keys.close();
       await stack.close();

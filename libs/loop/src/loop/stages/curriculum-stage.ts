@@ -2,7 +2,7 @@ import type { CurriculumDecidedPayload } from '@xp/events';
 import { hashCanonical } from '../../canonical-hash';
 import { curriculumParams, decideCurriculum } from '../../curriculum/strategies';
 import { deriveSeed } from '../../rng';
-import { requireConfig } from '../require-config';
+import { strategyConfig } from '../require-config';
 import { trainingProblems, type LoopState } from '../projection';
 
 export function curriculumDecisionId(runId: string, iteration: number): string {
@@ -11,7 +11,7 @@ export function curriculumDecisionId(runId: string, iteration: number): string {
 
 /** The curriculum decision of one iteration: which training problems to sample, from the state at the watermark. */
 export function decideCurriculumStage(state: LoopState, runId: string, iteration: number, watermark: number): CurriculumDecidedPayload {
-  const config = requireConfig(state).curriculum;
+  const config = strategyConfig(state).curriculum;
   const seed = deriveSeed(state.runSeed, 'curriculum', iteration);
   const problemIds = decideCurriculum({ problems: trainingProblems(state), stats: state.stats }, seed, config);
   return {

@@ -1,8 +1,8 @@
 import type { ReplayBatchPayload } from '@xp/events';
 import { hashCanonical } from '../../canonical-hash';
-import { decideReplay, replayParams } from '../../replay/strategies';
+import { decideReplay, drawProbabilities, replayParams } from '../../replay/strategies';
 import { deriveSeed } from '../../rng';
-import { requireConfig } from '../require-config';
+import { strategyConfig } from '../require-config';
 import type { LoopState } from '../projection';
 
 export function replayBatchId(runId: string, iteration: number, index: number): string {
@@ -14,9 +14,10 @@ export function replayBatchId(runId: string, iteration: number, index: number): 
  * iteration come from one draw (one seed); each records its own output hash.
  */
 export function decideReplayStage(state: LoopState, runId: string, iteration: number, watermark: number): ReplayBatchPayload[] {
-  const config = requireConfig(state).replay;
+  const config = strategyConfig(state).replay;
   const seed = deriveSeed(state.runSeed, 'replay', iteration);
   const batches = decideReplay(state.kept, seed, config);
+  const probabilities = drawProbabilities(state.kept, config);
   const params = { ...replayParams(config), batchSize: config.batchSize, batchesPerIteration: config.batchesPerIteration };
   return batches.map((sampleIds, index) => ({
     batchId: replayBatchId(runId, iteration, index),
@@ -24,6 +25,7 @@ export function decideReplayStage(state: LoopState, runId: string, iteration: nu
     strategy: config.strategy,
     params,
     sampleIds,
+    ...(probabilities ? { probabilities: sampleIds.map((id) => probabilities.get(id)!) } : {}),
     // Reshuffling covers the buffer once per iteration, so the iteration numbers its epochs.
     ...(config.strategy === 'reshuffle' ? { epoch: iteration } : {}),
     watermark,

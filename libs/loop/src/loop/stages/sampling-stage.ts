@@ -20,16 +20,28 @@ export type AttemptKind = 'train' | 'eval';
 export function planAttempts(
   runId: string, runSeed: number, kind: AttemptKind, iteration: number, problems: readonly Problem[], attempts: number,
 ): PlannedAttempt[] {
-  const tag = kind === 'train' ? 's' : 'e';
-  const label = kind === 'train' ? 'sample' : 'eval';
   return problems.flatMap((problem, index) =>
     Array.from({ length: attempts }, (_, attempt) => ({
-      sampleId: `${runId}/${tag}/${iteration}/${index}/${attempt}`,
+      sampleId: attemptSampleId(runId, kind, iteration, index, attempt),
       problem,
       attempt,
-      seed: deriveSeed(runSeed, label, iteration, index, attempt),
+      seed: attemptSeed(runSeed, kind, iteration, index, attempt),
     })),
   );
+}
+
+/** `<run>/s/<iteration>/<problem index>/<attempt>` (held-out: `/e/`): whoever samples, the id is xp's. */
+export function attemptSampleId(runId: string, kind: AttemptKind, iteration: number, index: number, attempt: number): string {
+  return `${runId}/${kind === 'train' ? 's' : 'e'}/${iteration}/${index}/${attempt}`;
+}
+
+export function trainingSampleId(runId: string, iteration: number, index: number, attempt: number): string {
+  return attemptSampleId(runId, 'train', iteration, index, attempt);
+}
+
+/** The seed of one attempt, handed to an external sampler with the curriculum decision. */
+export function attemptSeed(runSeed: number, kind: AttemptKind, iteration: number, index: number, attempt: number): number {
+  return deriveSeed(runSeed, kind === 'train' ? 'sample' : 'eval', iteration, index, attempt);
 }
 
 export interface JudgedAttempt extends PlannedAttempt, SampledAttempt {

@@ -19,6 +19,7 @@ const RUN = `query Run($id: ID!) {
     id name team experimentId status seed codeVersion config parentRunId forkedAtOffset startedAt finishedAt
     iterations { iteration samples trainPassRate heldOutPassAt1 meanReward loss checkpointId }
     ${METRICS_FIELDS}
+    waitingFor { message }
   }
   runs(first: 100) { id parentRunId forkedAtOffset status }
 }`;
@@ -28,7 +29,8 @@ const RUN = `query Run($id: ID!) {
  *   meanReward: number | null, loss: number | null, checkpointId: string | null }} Iteration
  * @typedef {{ id: string, name: string | null, team: string, experimentId: string, status: string, seed: number | null,
  *   codeVersion: string | null, config: any, parentRunId: string | null, forkedAtOffset: number | null,
- *   startedAt: string | null, finishedAt: string | null, iterations: Iteration[], metrics: import('./logged-scalars.js').MetricSeries[] }} Run
+ *   startedAt: string | null, finishedAt: string | null, iterations: Iteration[], metrics: import('./logged-scalars.js').MetricSeries[],
+ *   waitingFor: { message: string } | null }} Run
  * @typedef {{ run: Run | null, runs: Array<{ id: string, parentRunId: string | null, forkedAtOffset: number | null, status: string }> }} RunData
  */
 
@@ -57,7 +59,8 @@ export async function runView(ctx) {
       pageHeader({
         title: h('span', { class: 'mono', style: 'font-size:18px' }, run.id),
         crumbs,
-        subtitle: h('span', {}, statusBadge(run.status), ' ', run.name ?? '', run.name ? ' · ' : '', `experiment ${run.experimentId}`),
+        subtitle: h('span', {}, statusBadge(run.status), ' ', run.name ?? '', run.name ? ' · ' : '', `experiment ${run.experimentId}`,
+          run.waitingFor ? h('span', { 'data-field': 'waiting' }, ` · ${run.waitingFor.message}`) : null),
         actions: [
           h('a', { class: 'button ghost', href: href(`/runs/${enc(run.id)}/samples`), 'data-action': 'samples' }, 'Samples'),
           family.length > 1

@@ -8,12 +8,14 @@ const RUNS = `query Runs($filter: RunFilter) {
   runs(filter: $filter, first: 100) {
     id name experimentId status parentRunId startedAt finishedAt
     iterations { iteration heldOutPassAt1 }
+    waitingFor { message }
   }
 }`;
 
 /**
  * @typedef {{ id: string, name: string | null, experimentId: string, status: string, parentRunId: string | null,
- *   startedAt: string | null, finishedAt: string | null, iterations: Array<{ iteration: number, heldOutPassAt1: number | null }> }} RunSummary
+ *   startedAt: string | null, finishedAt: string | null, iterations: Array<{ iteration: number, heldOutPassAt1: number | null }>,
+ *   waitingFor: { message: string } | null }} RunSummary
  */
 
 /** @param {import('./common.js').ViewContext} ctx */
@@ -85,7 +87,7 @@ function runsTable(runs) {
               run.name ? h('div', { class: 'sub' }, run.name) : null,
               run.parentRunId ? h('div', { class: 'sub' }, 'fork of ', h('a', { href: href(`/runs/${enc(run.parentRunId)}`), class: 'mono' }, run.parentRunId)) : null,
             ),
-            h('td', {}, statusBadge(run.status)),
+            h('td', {}, statusBadge(run.status), run.waitingFor ? h('div', { class: 'sub', 'data-field': 'waiting' }, run.waitingFor.message) : null),
             h('td', {}, run.experimentId),
             h('td', {}, timeAgo(run.startedAt)),
             h('td', {}, duration(run.startedAt, run.finishedAt)),

@@ -1,0 +1,18 @@
+/**
+ * Delivery of external runs' decisions, implemented by the hosting process over the loop library
+ * (its DecisionFeed): reads of the log only, scoped to the caller's team.
+ */
+export interface ShardClaim {
+  shard: number;
+  of: number;
+  worker: string;
+}
+
+export interface DecisionSource {
+  /** The run's decisions at offsets >= after, one JSON-serialisable object each, each with its `offset`. */
+  read(team: string, runId: string, after: number, shard?: ShardClaim): Promise<{ decisions: Array<{ offset: number }>; end: number }>;
+  /** The latest curriculum decision's offset and iteration, and what the run waits for. */
+  latest(team: string, runId: string): Promise<{ startedAt: string; offset?: number; iteration?: number; finished: boolean; waiting?: { stage: string; message: string }; end: number }>;
+  /** The next offset of the run's partition; a long poll waits for it to move. */
+  endOf(runId: string): Promise<number>;
+}
