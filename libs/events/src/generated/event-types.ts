@@ -11,6 +11,7 @@ export interface CurriculumDecidedPayload {
   params?: {
     [k: string]: number | string | boolean;
   };
+  task?: string;
   /**
    * @maxItems 100000
    */
@@ -88,6 +89,12 @@ export interface ReplayBatchPayload {
    * @maxItems 100000
    */
   sampleIds: string[];
+  /**
+   * Positions in sampleIds of the samples drawn from the rehearsal memory (earlier iterations) rather than from this iteration's samples.
+   *
+   * @maxItems 100000
+   */
+  fromMemory?: number[];
   epoch?: number;
   watermark: number;
   seed: number;

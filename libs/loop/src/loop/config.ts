@@ -59,8 +59,9 @@ export function resolveLoopConfig(overrides: LoopConfigOverrides = {}, base: Loo
     reward: { ...base.reward, ...overrides.reward },
   };
   // A strategy switch must not inherit the knobs of the strategy it replaces.
-  if (overrides.curriculum?.strategy && overrides.curriculum.strategy !== base.curriculum.strategy && !overrides.curriculum.params) {
-    delete config.curriculum.params;
+  if (overrides.curriculum?.strategy && overrides.curriculum.strategy !== base.curriculum.strategy) {
+    if (!overrides.curriculum.params) delete config.curriculum.params;
+    if (!overrides.curriculum.tasks) delete config.curriculum.tasks;
   }
   if (overrides.replay?.strategy && overrides.replay.strategy !== base.replay.strategy && !overrides.replay.params) {
     delete config.replay.params;
@@ -92,6 +93,10 @@ function validate(config: LoopConfig): void {
   }
   if (!(config.temperature > 0)) throw new UsageError(`temperature must be positive (got ${config.temperature})`);
   if (!(config.trainer.learningRate > 0)) throw new UsageError(`trainer.learningRate must be positive (got ${config.trainer.learningRate})`);
+  const tasks = config.curriculum.tasks;
+  if (tasks !== undefined && (!Array.isArray(tasks) || tasks.length === 0 || tasks.some((t) => typeof t !== 'string' || t === '') || new Set(tasks).size !== tasks.length)) {
+    throw new UsageError(`curriculum.tasks must be a non-empty list of distinct benchmark names (got ${JSON.stringify(tasks)})`);
+  }
   curriculumParams(config.curriculum);
   replayParams(config.replay);
 }

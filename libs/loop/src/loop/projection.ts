@@ -24,13 +24,17 @@ export interface LoopState {
   stats: Map<string, ProblemStats>;
   /** Rewarded training samples, in log order. */
   kept: KeptSample[];
-  outputs: Map<string, { problemId: string; output: string }>;
+  outputs: Map<string, { problemId: string; output: string; iteration: number }>;
   checkpoint?: ModelUpdatedPayload;
   lastIteration: number;
+  /** The task each curriculum decision recorded (undefined for strategies without tasks), in log order. */
+  decidedTasks: Array<string | undefined>;
+  /** Training solve counts per iteration and benchmark. */
+  iterationStats: Map<number, Map<string, SolveCounts>>;
 }
 
 export function emptyState(): LoopState {
-  return { runSeed: 0, problems: new Map(), stats: new Map(), kept: [], outputs: new Map(), lastIteration: 0 };
+  return { runSeed: 0, problems: new Map(), stats: new Map(), kept: [], outputs: new Map(), lastIteration: 0, decidedTasks: [], iterationStats: new Map() };
 }
 
 export function project(entries: readonly HistoryEntry[]): LoopState {
@@ -49,21 +53,27 @@ export function applyEvent(state: LoopState, { event }: HistoryEntry): void {
       state.problems.set(event.payload.problemId, problemFromRegistered(event.payload));
       break;
     case 'sample.generated':
-      state.outputs.set(event.payload.sampleId, { problemId: event.payload.problemId, output: event.payload.output });
+      state.outputs.set(event.payload.sampleId, { problemId: event.payload.problemId, output: event.payload.output, iteration: event.payload.iteration });
       break;
     case 'sample.verified': {
-      if (state.problems.get(event.payload.problemId)?.split !== 'train') break;
+      const problem = state.problems.get(event.payload.problemId);
+      if (problem?.split !== 'train') break;
+      const correct = event.payload.verdict === 'correct';
       const stats = state.stats.get(event.payload.problemId) ?? { attempts: 0, correct: 0, failures: 0 };
       stats.attempts++;
-      if (event.payload.verdict === 'correct') stats.correct++;
+      if (correct) stats.correct++;
       if (event.payload.verdict === 'incorrect' || event.payload.verdict === 'error') stats.failures++;
       state.stats.set(event.payload.problemId, stats);
+      const iteration = state.outputs.get(event.payload.sampleId)?.iteration;
+      if (iteration !== undefined) countIteration(state, iteration, problem.benchmark, correct);
       break;
     }
     case 'reward.assigned': {
       const problemId = event.payload.problemId ?? state.outputs.get(event.payload.sampleId)?.problemId;
-      if (event.payload.value > 0 && problemId && state.problems.get(problemId)?.split === 'train') {
-        state.kept.push({ sampleId: event.payload.sampleId, problemId, reward: event.payload.value });
+      const problem = problemId === undefined ? undefined : state.problems.get(problemId);
+      if (event.payload.value > 0 && problemId && problem?.split === 'train') {
+        const iteration = state.outputs.get(event.payload.sampleId)?.iteration ?? state.lastIteration;
+        state.kept.push({ sampleId: event.payload.sampleId, problemId, reward: event.payload.value, iteration, task: problem.benchmark });
       }
       break;
     }
@@ -72,10 +82,20 @@ export function applyEvent(state: LoopState, { event }: HistoryEntry): void {
       break;
     case 'curriculum.decided':
       state.lastIteration = Math.max(state.lastIteration, event.payload.iteration);
+      state.decidedTasks.push(event.payload.task);
       break;
     default:
       break;
   }
+}
+
+function countIteration(state: LoopState, iteration: number, benchmark: string, correct: boolean): void {
+  const byBenchmark = state.iterationStats.get(iteration) ?? new Map<string, SolveCounts>();
+  const counts = byBenchmark.get(benchmark) ?? { attempts: 0, correct: 0 };
+  counts.attempts++;
+  if (correct) counts.correct++;
+  byBenchmark.set(benchmark, counts);
+  state.iterationStats.set(iteration, byBenchmark);
 }
 
 export function trainingProblems(state: LoopState): Problem[] {
