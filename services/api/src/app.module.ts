@@ -11,6 +11,7 @@ import { LineageResolver } from './lineage/lineage.resolver';
 import { LoopMutationsResolver } from './loop/loop.resolver';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProgressResolver } from './progress/progress.resolver';
+import { ForgettingRepository } from './runs/forgetting.repository';
 import { RunsRepository } from './runs/runs.repository';
 import { RunFieldsResolver, RunsQueryResolver } from './runs/runs.resolver';
 import { SamplesRepository } from './samples/samples.repository';
@@ -33,6 +34,7 @@ export class ApiModule {
         { provide: RunsRepository, useValue: repositories.runs },
         { provide: SamplesRepository, useValue: repositories.samples },
         { provide: LineageRepository, useValue: repositories.lineage },
+        { provide: ForgettingRepository, useValue: new ForgettingRepository(deps.analytics) },
         RunsQueryResolver,
         RunFieldsResolver,
         SamplesQueryResolver,

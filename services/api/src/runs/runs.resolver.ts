@@ -1,6 +1,7 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Inject } from '@nestjs/common';
 import type { RequestContext } from '../graphql/request-context';
+import { ForgettingRepository } from './forgetting.repository';
 import { RunsRepository, type RunRow } from './runs.repository';
 import { badInput } from '../graphql/errors';
 
@@ -60,6 +61,13 @@ export class RunsQueryResolver {
 
 @Resolver('Run')
 export class RunFieldsResolver {
+  constructor(@Inject(ForgettingRepository) private readonly forgettingMatrix: ForgettingRepository) {}
+
+  @ResolveField('forgetting')
+  async forgetting(@Parent() run: { id: string; team: string }) {
+    return this.forgettingMatrix.forRun(run.team, run.id);
+  }
+
   @ResolveField('iterations')
   async iterations(@Parent() run: { id: string }, @Context() ctx: RequestContext) {
     const rows = await ctx.loaders.iterationsByRun.load(run.id);

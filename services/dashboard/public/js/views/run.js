@@ -3,6 +3,7 @@ import { ApiError, graphql } from '../api.js';
 import { lineChart } from '../chart.js';
 import { dateTime, decimal, duration, enc, h, href, integer, percent, statusBadge } from '../dom.js';
 import { emptyState, loading, pageHeader } from './common.js';
+import { FORGETTING_FIELDS, forgettingSection } from './forgetting.js';
 
 /** Series colours: distinct from each other and readable on light and dark backgrounds. */
 export const SERIES_COLORS = {
@@ -16,6 +17,7 @@ const RUN = `query Run($id: ID!) {
   run(id: $id) {
     id name team experimentId status seed codeVersion config parentRunId forkedAtOffset startedAt finishedAt
     iterations { iteration samples trainPassRate heldOutPassAt1 meanReward loss checkpointId }
+    ${FORGETTING_FIELDS}
   }
   runs(first: 100) { id parentRunId forkedAtOffset status }
 }`;
@@ -25,7 +27,7 @@ const RUN = `query Run($id: ID!) {
  *   meanReward: number | null, loss: number | null, checkpointId: string | null }} Iteration
  * @typedef {{ id: string, name: string | null, team: string, experimentId: string, status: string, seed: number | null,
  *   codeVersion: string | null, config: any, parentRunId: string | null, forkedAtOffset: number | null,
- *   startedAt: string | null, finishedAt: string | null, iterations: Iteration[] }} Run
+ *   startedAt: string | null, finishedAt: string | null, iterations: Iteration[], forgetting: import('./forgetting.js').Forgetting }} Run
  * @typedef {{ run: Run | null, runs: Array<{ id: string, parentRunId: string | null, forkedAtOffset: number | null, status: string }> }} RunData
  */
 
@@ -61,6 +63,7 @@ export async function runView(ctx) {
       }),
       facts(run, forks),
       charts(run.iterations),
+      forgettingSection(run.forgetting),
       iterationTable(run.iterations),
       configSection(run.config, configOpen),
     );
