@@ -18,7 +18,8 @@ export interface LoopConfig {
   temperature: number;
   evaluation: { samplesPerProblem: number; k: number };
   trainer: { learningRate: number; passes: number };
-  policy: { hidden: number };
+  /** sharedInputs: both families' features drive the same first-layer weights (absent: each its own). */
+  policy: { hidden: number; sharedInputs?: boolean };
   reward: RewardConfig;
 }
 
@@ -90,6 +91,9 @@ function validate(config: LoopConfig): void {
   }
   if (config.evaluation.k > config.evaluation.samplesPerProblem) {
     throw new UsageError(`evaluation.k (${config.evaluation.k}) cannot exceed evaluation.samplesPerProblem (${config.evaluation.samplesPerProblem})`);
+  }
+  if (config.policy.sharedInputs !== undefined && typeof config.policy.sharedInputs !== 'boolean') {
+    throw new UsageError(`policy.sharedInputs must be true or false (got ${JSON.stringify(config.policy.sharedInputs)})`);
   }
   if (!(config.temperature > 0)) throw new UsageError(`temperature must be positive (got ${config.temperature})`);
   if (!(config.trainer.learningRate > 0)) throw new UsageError(`trainer.learningRate must be positive (got ${config.trainer.learningRate})`);
