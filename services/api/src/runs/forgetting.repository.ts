@@ -28,7 +28,7 @@ export class ForgettingRepository {
         this.store,
         `SELECT checkpoint_id, benchmark, pass_at_1, log_offset FROM evaluations
          WHERE team = {team:String} AND run_id = {runId:String} AND split = 'heldout'
-         ORDER BY log_offset LIMIT 1 BY event_id`,
+         LIMIT 1 BY event_id`,
         { team, runId },
       ),
       queryRows<TrainingRow>(
