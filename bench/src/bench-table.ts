@@ -19,11 +19,14 @@ export function printTable(rows: BenchRow[]): void {
     `${(r.eventsPerSecond / r.baselineEventsPerSecond).toFixed(2)}x`,
     r.goal ?? '',
   ]);
+  console.log(alignedTable(header, body));
+}
+
+/** Columns padded to their widest cell, a rule under the header. */
+export function alignedTable(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of body) console.log(line(row));
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export async function timed(work: () => Promise<void>): Promise<number> {

@@ -148,7 +148,7 @@ describe('xp demo, replay and fork', () => {
   it('rejects an unknown strategy with the list of known ones', () => {
     const bad = xp(['demo', '--curriculum', 'telepathy', '--iterations', '1'], { env });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/unknown curriculum strategy 'telepathy' \(known: uniform, success-band, difficulty-ladder, drop-solved\)/);
+    expect(bad.stderr).toMatch(/unknown curriculum strategy 'telepathy' \(known: uniform, success-band, difficulty-ladder, drop-solved, sequential\)/);
   });
 });
 

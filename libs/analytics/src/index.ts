@@ -5,6 +5,7 @@ export * from './migrations/migration-files';
 export * from './migrations/migrate';
 export * from './queries/pass-at-k';
 export * from './queries/leaderboard';
+export * from './queries/forgetting';
 export * from './projection/projection-rows';
 export * from './projection/project-events';
 export * from './projection/lineage-edges';

@@ -5,9 +5,9 @@ import { Tensor } from 'onnxruntime-node';
 import { NO_MASK } from './policy/action-masks';
 import { AttemptBatch } from './policy/attempt-batch';
 import { examplesFor } from './policy/fine-tune';
-import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
+import { ACTION_COUNT, ARITHMETIC_OFFSET, FEATURE_COUNT, MAZE_FEATURES, MAZE_OFFSET, SEPARATE_INPUTS, SHARED_INPUTS, type InputLayout } from './policy/layout';
 import { INPUT_FEATURES, INPUT_MASK, INPUT_TEMPERATURE, INPUT_UNIFORM, OUTPUT_PROBS } from './policy/onnx-model';
-import { initialPolicy, policyToOnnx } from './policy/policy';
+import { initialPolicy, policyFromOnnx, policyToOnnx } from './policy/policy';
 import { deriveSeed } from './rng';
 import { RngLanes } from './rng-lanes';
 import { createPolicySession, PolicySampler, type AttemptRequest, type SampledAttempt } from './sampler';
@@ -33,11 +33,13 @@ async function probabilities(session: Awaited<ReturnType<typeof createPolicySess
  * uniform of the attempt's own seed: the first action whose float32 running sum, as a fraction of
  * the row's sum, exceeds it.
  */
-async function referenceSample(onnx: Uint8Array, requests: readonly AttemptRequest[], temperature: number): Promise<SampledAttempt[]> {
+async function referenceSample(
+  onnx: Uint8Array, requests: readonly AttemptRequest[], temperature: number, layout: InputLayout = SEPARATE_INPUTS,
+): Promise<SampledAttempt[]> {
   const session = await createPolicySession(onnx);
   const attempts: SampledAttempt[] = [];
   for (const request of requests) {
-    const attempt = new AttemptBatch([request.problem]);
+    const attempt = new AttemptBatch([request.problem], layout);
     const lane = new RngLanes(1);
     lane.seed(0, request.seed);
     let logprob = 0;
@@ -110,5 +112,39 @@ describe('PolicySampler', () => {
       expect(examplesFor({ problem: requests[i].problem, output: attempt.output, weight: 1 }).length).toBe(attempt.tokens);
     });
     await sampler.release();
+  });
+
+  describe('with shared inputs', () => {
+    const shared = policyToOnnx(initialPolicy(5, 16), SHARED_INPUTS);
+    const row = (problem: (typeof problems)[number], layout: InputLayout) => {
+      const features = new Float32Array(FEATURE_COUNT);
+      new AttemptBatch([problem], layout).writeRow(0, 0, features, new Float32Array(ACTION_COUNT), Uint8Array.of(NO_MASK));
+      return features;
+    };
+
+    it('writes a maze step over the arithmetic block and leaves the maze block empty', () => {
+      const maze = problems.find((p) => p.family === 'maze')!;
+      const separate = row(maze, SEPARATE_INPUTS);
+      const overlaid = row(maze, SHARED_INPUTS);
+      expect(Array.from(overlaid.subarray(ARITHMETIC_OFFSET, ARITHMETIC_OFFSET + MAZE_FEATURES)))
+        .toEqual(Array.from(separate.subarray(MAZE_OFFSET, MAZE_OFFSET + MAZE_FEATURES)));
+      expect(overlaid.subarray(MAZE_OFFSET).every((x) => x === 0)).toBe(true);
+      expect(Array.from(overlaid.subarray(0, ARITHMETIC_OFFSET))).toEqual(Array.from(separate.subarray(0, ARITHMETIC_OFFSET)));
+      const arithmetic = problems.find((p) => p.family === 'arithmetic')!;
+      expect(row(arithmetic, SHARED_INPUTS)).toEqual(row(arithmetic, SEPARATE_INPUTS));
+    });
+
+    it('samples a checkpoint with the layout it records, and the trainer replays its answers under that layout', async () => {
+      const sampler = await PolicySampler.load(shared);
+      const attempts = await sampler.sample(requests);
+      expect(attempts).toEqual(await referenceSample(shared, requests, 1, SHARED_INPUTS));
+      expect(attempts).not.toEqual(await referenceSample(shared, requests, 1, SEPARATE_INPUTS));
+      attempts.forEach((attempt, i) => {
+        expect(examplesFor({ problem: requests[i].problem, output: attempt.output, weight: 1 }, SHARED_INPUTS).length).toBe(attempt.tokens);
+      });
+      await sampler.release();
+      expect(() => policyFromOnnx(shared)).toThrow(/layout 'xp.policy.layout\/1\+shared-inputs'/);
+      expect(policyFromOnnx(shared, SHARED_INPUTS).w1).toEqual(initialPolicy(5, 16).w1);
+    });
   });
 });

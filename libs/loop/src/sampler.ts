@@ -1,7 +1,8 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
+import { UsageError } from '@xp/events';
+import { ACTION_COUNT, FEATURE_COUNT, inputLayoutOf, type InputLayout } from './policy/layout';
 import {
-  INPUT_FEATURES, INPUT_MASK, INPUT_TEMPERATURE, INPUT_UNIFORM, OUTPUT_ACTION, OUTPUT_ACTION_PROBABILITY, withInGraphDraw,
+  INPUT_FEATURES, INPUT_MASK, INPUT_TEMPERATURE, INPUT_UNIFORM, OUTPUT_ACTION, OUTPUT_ACTION_PROBABILITY, onnxLayout, withInGraphDraw,
 } from './policy/onnx-model';
 import { SamplingCall, stepBuffers, type StepBuffers } from './sampling-call';
 import type { Problem } from './tasks/problem';
@@ -68,15 +69,20 @@ export class PolicySampler {
     private readonly session: InferenceSession,
     private readonly temperature: Tensor,
     private readonly maxBatch: number,
+    private readonly layout: InputLayout,
   ) {}
 
+  /** Samples with the feature layout the checkpoint records. */
   static async load(onnx: Uint8Array, options: SamplerOptions = {}): Promise<PolicySampler> {
-    return new PolicySampler(await createPolicySession(onnx), temperatureTensor(options.temperature ?? 1), options.maxBatch ?? 4096);
+    const version = onnxLayout(onnx);
+    const layout = inputLayoutOf(version);
+    if (!layout) throw new UsageError(`checkpoint was written for policy layout '${version}', which this code cannot sample`);
+    return new PolicySampler(await createPolicySession(onnx), temperatureTensor(options.temperature ?? 1), options.maxBatch ?? 4096, layout);
   }
 
   async sample(requests: readonly AttemptRequest[]): Promise<SampledAttempt[]> {
     const buffers = this.takeBuffers(requests.length);
-    const call = new SamplingCall(requests, buffers);
+    const call = new SamplingCall(requests, buffers, this.layout);
     while (call.pending > 0) {
       const rows = Math.min(this.maxBatch, call.pending);
       const outputs = await this.session.run(samplingFeeds(buffers, call.next, rows, this.temperature), SAMPLING_OUTPUTS);

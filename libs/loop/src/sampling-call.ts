@@ -1,6 +1,6 @@
 import { NO_MASK } from './policy/action-masks';
 import { AttemptBatch } from './policy/attempt-batch';
-import { ACTION_COUNT, FEATURE_COUNT } from './policy/layout';
+import { ACTION_COUNT, FEATURE_COUNT, SEPARATE_INPUTS, type InputLayout } from './policy/layout';
 import { RngLanes } from './rng-lanes';
 import type { AttemptRequest, SampledAttempt } from './sampler';
 
@@ -45,9 +45,9 @@ export class SamplingCall {
   private kept = 0;
 
   /** `buffers` must have a row per request. */
-  constructor(requests: readonly AttemptRequest[], private readonly buffers: StepBuffers) {
+  constructor(requests: readonly AttemptRequest[], private readonly buffers: StepBuffers, layout: InputLayout = SEPARATE_INPUTS) {
     const n = requests.length;
-    this.batch = new AttemptBatch(requests.map((r) => r.problem));
+    this.batch = new AttemptBatch(requests.map((r) => r.problem), layout);
     this.lanes = new RngLanes(n);
     this.logprobs = new Float64Array(n);
     this.active = new Int32Array(n);

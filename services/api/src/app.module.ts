@@ -14,6 +14,7 @@ import { LoopMutationsResolver } from './loop/loop.resolver';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProgressResolver } from './progress/progress.resolver';
 import { MetricSeriesRepository } from './runs/metric-series.repository';
+import { ForgettingRepository } from './runs/forgetting.repository';
 import { RunsRepository } from './runs/runs.repository';
 import { RunFieldsResolver, RunsQueryResolver } from './runs/runs.resolver';
 import { SamplesRepository } from './samples/samples.repository';
@@ -37,6 +38,7 @@ export class ApiModule {
         { provide: SamplesRepository, useValue: repositories.samples },
         { provide: LineageRepository, useValue: repositories.lineage },
         { provide: MetricSeriesRepository, useValue: new MetricSeriesRepository(deps.analytics) },
+        { provide: ForgettingRepository, useValue: new ForgettingRepository(deps.analytics) },
         RunsQueryResolver,
         RunFieldsResolver,
         SamplesQueryResolver,

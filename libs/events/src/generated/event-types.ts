@@ -11,6 +11,7 @@ export interface CurriculumDecidedPayload {
   params?: {
     [k: string]: number | string | boolean;
   };
+  task?: string;
   /**
    * @maxItems 100000
    */
@@ -104,6 +105,12 @@ export interface ReplayBatchPayload {
    * @maxItems 100000
    */
   probabilities?: number[];
+  /**
+   * Positions in sampleIds of the samples drawn from the rehearsal memory (earlier iterations) rather than from this iteration's samples.
+   *
+   * @maxItems 100000
+   */
+  fromMemory?: number[];
   epoch?: number;
   watermark: number;
   seed: number;

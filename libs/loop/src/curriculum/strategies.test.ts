@@ -1,4 +1,4 @@
-import { decideCurriculum, type CurriculumProblem, type SolveCounts } from './strategies';
+import { currentTask, decideCurriculum, type CurriculumConfig, type CurriculumProblem, type SolveCounts } from './strategies';
 
 const problems: CurriculumProblem[] = [];
 for (const benchmark of ['a', 'b']) {
@@ -44,6 +44,40 @@ describe('curriculum strategies', () => {
     expect(new Set(chosen)).toEqual(new Set(problems.slice(15).map((p) => p.problemId)));
     const more = decideCurriculum({ problems, stats: stats(solved) }, 5, { strategy: 'drop-solved', problemsPerIteration: 8 });
     expect(more.slice(0, 5).sort()).toEqual(problems.slice(15).map((p) => p.problemId).sort());
+  });
+
+  describe('sequential', () => {
+    const config: CurriculumConfig = { strategy: 'sequential', problemsPerIteration: 4, tasks: ['b', 'a'], params: { iterationsPerTask: 3, advanceAt: 0.75, minAttempts: 8 } };
+    const rate = (attempts: number, correct: number) => new Map([['b', { attempts, correct }]]);
+
+    it('starts on the first declared task and samples only its problems', () => {
+      expect(currentTask({ problems, stats: new Map() }, config)).toBe('b');
+      const chosen = decideCurriculum({ problems, stats: new Map() }, 6, config);
+      expect(chosen).toHaveLength(4);
+      expect(chosen.every((id) => id.startsWith('b/'))).toBe(true);
+      expect(decideCurriculum({ problems, stats: new Map() }, 6, config)).toEqual(chosen);
+    });
+
+    it('moves on after iterationsPerTask decisions on a task, and stays on the last task', () => {
+      expect(currentTask({ problems, stats: new Map(), decidedTasks: ['b', 'b'] }, config)).toBe('b');
+      expect(currentTask({ problems, stats: new Map(), decidedTasks: ['b', 'b', 'b'] }, config)).toBe('a');
+      expect(currentTask({ problems, stats: new Map(), decidedTasks: ['b', 'b', 'b', 'a', 'a', 'a', 'a'] }, config)).toBe('a');
+    });
+
+    it('moves on early once the latest iteration passes advanceAt on enough attempts', () => {
+      expect(currentTask({ problems, stats: new Map(), decidedTasks: ['b'], latestIteration: rate(8, 6) }, config)).toBe('a');
+      expect(currentTask({ problems, stats: new Map(), decidedTasks: ['b'], latestIteration: rate(8, 5) }, config)).toBe('b');
+      expect(currentTask({ problems, stats: new Map(), decidedTasks: ['b'], latestIteration: rate(4, 4) }, config)).toBe('b');
+    });
+
+    it('defaults to the benchmarks in registration order, starting over after another strategy', () => {
+      const plain = { ...config, tasks: undefined };
+      expect(currentTask({ problems, stats: new Map(), decidedTasks: [undefined, undefined, undefined] }, plain)).toBe('a');
+    });
+
+    it('refuses a task order naming a benchmark without training problems', () => {
+      expect(() => currentTask({ problems, stats: new Map() }, { ...config, tasks: ['a', 'c'] })).toThrow(/without training problems: c/);
+    });
   });
 
   it('refuses an unknown strategy with the list of known ones', () => {

@@ -21,16 +21,22 @@ export interface CurriculumInput {
   /** Training problems in registration order. */
   problems: readonly CurriculumProblem[];
   stats: ReadonlyMap<string, SolveCounts>;
+  /** The task of every earlier curriculum decision, in log order (read by task-incremental strategies). */
+  decidedTasks?: ReadonlyArray<string | undefined>;
+  /** Training solve counts per benchmark of the latest decided iteration. */
+  latestIteration?: ReadonlyMap<string, SolveCounts>;
 }
 
-export type CurriculumStrategy = 'uniform' | 'success-band' | 'difficulty-ladder' | 'drop-solved';
-export const CURRICULUM_STRATEGIES: readonly CurriculumStrategy[] = ['uniform', 'success-band', 'difficulty-ladder', 'drop-solved'];
+export type CurriculumStrategy = 'uniform' | 'success-band' | 'difficulty-ladder' | 'drop-solved' | 'sequential';
+export const CURRICULUM_STRATEGIES: readonly CurriculumStrategy[] = ['uniform', 'success-band', 'difficulty-ladder', 'drop-solved', 'sequential'];
 
 export interface CurriculumConfig {
   strategy: CurriculumStrategy;
   problemsPerIteration: number;
   /** Strategy knobs; missing ones take the defaults below. */
   params?: Record<string, number>;
+  /** Task order for `sequential`: benchmark names (default: the benchmarks in registration order). */
+  tasks?: string[];
 }
 
 const DEFAULT_PARAMS: Record<CurriculumStrategy, Record<string, number>> = {
@@ -40,6 +46,9 @@ const DEFAULT_PARAMS: Record<CurriculumStrategy, Record<string, number>> = {
   'difficulty-ladder': { promoteAt: 0.6, minAttempts: 16, reviewFraction: 0.25 },
   // BFS-Prover filters problems the current policy already solves reliably.
   'drop-solved': { solvedRate: 0.8, minAttempts: 4 },
+  // Task-incremental learning: one benchmark at a time, the next after iterationsPerTask iterations
+  // or once the latest iteration's training pass rate on it reaches advanceAt (above 1: never).
+  sequential: { iterationsPerTask: 5, advanceAt: 0.9, minAttempts: 16 },
 };
 
 export function curriculumParams(config: CurriculumConfig): Record<string, number> {
@@ -69,6 +78,10 @@ export function decideCurriculum(input: CurriculumInput, seed: number, config: C
     }
     case 'difficulty-ladder':
       return ladder(input, rng, n, params);
+    case 'sequential': {
+      const task = currentTask(input, config);
+      return ids(rng.shuffle(input.problems.filter((p) => p.benchmark === task)).slice(0, n));
+    }
     case 'drop-solved': {
       const solved = (p: CurriculumProblem) => {
         const s = input.stats.get(p.problemId);
@@ -78,6 +91,30 @@ export function decideCurriculum(input: CurriculumInput, seed: number, config: C
       return ids([...shuffled.filter((p) => !solved(p)), ...shuffled.filter(solved)].slice(0, n));
     }
   }
+}
+
+/**
+ * The task a `sequential` decision trains on: the first declared task, then the task of the previous
+ * decision until it has had iterationsPerTask decisions in a row or its latest iteration's training
+ * pass rate reached advanceAt; then the next one. The last task stays.
+ */
+export function currentTask(input: CurriculumInput, config: CurriculumConfig): string {
+  const params = curriculumParams(config);
+  const registered = [...new Set(input.problems.map((p) => p.benchmark))];
+  const order = config.tasks ?? registered;
+  const unknown = order.filter((task) => !registered.includes(task));
+  if (order.length === 0 || unknown.length > 0) {
+    throw new UsageError(`curriculum.tasks names benchmarks without training problems: ${unknown.join(', ') || '(none given)'} (registered: ${registered.join(', ')})`);
+  }
+  const tasks = input.decidedTasks ?? [];
+  const previous = tasks.at(-1);
+  if (previous === undefined || !order.includes(previous)) return order[0];
+  let streak = 0;
+  while (streak < tasks.length && tasks[tasks.length - 1 - streak] === previous) streak++;
+  const latest = input.latestIteration?.get(previous);
+  const mastered = !!latest && latest.attempts >= params.minAttempts && latest.correct / latest.attempts >= params.advanceAt;
+  const next = order.indexOf(previous) + 1;
+  return (streak >= params.iterationsPerTask || mastered) && next < order.length ? order[next] : previous;
 }
 
 /**

@@ -18,7 +18,8 @@ export interface LoopConfig {
   temperature: number;
   evaluation: { samplesPerProblem: number; k: number };
   trainer: { learningRate: number; passes: number };
-  policy: { hidden: number };
+  /** sharedInputs: both families' features drive the same first-layer weights (absent: each its own). */
+  policy: { hidden: number; sharedInputs?: boolean };
   reward: RewardConfig;
 }
 
@@ -59,8 +60,9 @@ export function resolveLoopConfig(overrides: LoopConfigOverrides = {}, base: Loo
     reward: { ...base.reward, ...overrides.reward },
   };
   // A strategy switch must not inherit the knobs of the strategy it replaces.
-  if (overrides.curriculum?.strategy && overrides.curriculum.strategy !== base.curriculum.strategy && !overrides.curriculum.params) {
-    delete config.curriculum.params;
+  if (overrides.curriculum?.strategy && overrides.curriculum.strategy !== base.curriculum.strategy) {
+    if (!overrides.curriculum.params) delete config.curriculum.params;
+    if (!overrides.curriculum.tasks) delete config.curriculum.tasks;
   }
   if (overrides.replay?.strategy && overrides.replay.strategy !== base.replay.strategy && !overrides.replay.params) {
     delete config.replay.params;
@@ -90,8 +92,15 @@ function validate(config: LoopConfig): void {
   if (config.evaluation.k > config.evaluation.samplesPerProblem) {
     throw new UsageError(`evaluation.k (${config.evaluation.k}) cannot exceed evaluation.samplesPerProblem (${config.evaluation.samplesPerProblem})`);
   }
+  if (config.policy.sharedInputs !== undefined && typeof config.policy.sharedInputs !== 'boolean') {
+    throw new UsageError(`policy.sharedInputs must be true or false (got ${JSON.stringify(config.policy.sharedInputs)})`);
+  }
   if (!(config.temperature > 0)) throw new UsageError(`temperature must be positive (got ${config.temperature})`);
   if (!(config.trainer.learningRate > 0)) throw new UsageError(`trainer.learningRate must be positive (got ${config.trainer.learningRate})`);
+  const tasks = config.curriculum.tasks;
+  if (tasks !== undefined && (!Array.isArray(tasks) || tasks.length === 0 || tasks.some((t) => typeof t !== 'string' || t === '') || new Set(tasks).size !== tasks.length)) {
+    throw new UsageError(`curriculum.tasks must be a non-empty list of distinct benchmark names (got ${JSON.stringify(tasks)})`);
+  }
   curriculumParams(config.curriculum);
   replayParams(config.replay);
 }

@@ -30,7 +30,7 @@ export interface LoopState {
   stats: Map<string, ProblemStats>;
   /** Rewarded training samples, in log order. */
   kept: KeptSample[];
-  outputs: Map<string, { problemId: string; output: string }>;
+  outputs: Map<string, { problemId: string; output: string; iteration: number }>;
   checkpoint?: ModelUpdatedPayload;
   lastIteration: number;
   /**
@@ -38,6 +38,10 @@ export interface LoopState {
    * sample re-reported after a restart): each event id, and each sample's verdict and reward, count once.
    */
   seen?: { events: Set<string>; facts: Set<string> };
+  /** The task each curriculum decision recorded (undefined for strategies without tasks), in log order. */
+  decidedTasks: Array<string | undefined>;
+  /** Training solve counts per iteration and benchmark. */
+  iterationStats: Map<number, Map<string, SolveCounts>>;
 }
 
 export interface RegisteredProblem extends CurriculumProblem {
@@ -46,7 +50,10 @@ export interface RegisteredProblem extends CurriculumProblem {
 }
 
 export function emptyState(): LoopState {
-  return { runSeed: 0, problems: new Map(), catalog: new Map(), stats: new Map(), kept: [], outputs: new Map(), lastIteration: 0 };
+  return {
+    runSeed: 0, problems: new Map(), catalog: new Map(), stats: new Map(), kept: [], outputs: new Map(), lastIteration: 0,
+    decidedTasks: [], iterationStats: new Map(),
+  };
 }
 
 export function project(entries: readonly HistoryEntry[]): LoopState {
@@ -73,21 +80,27 @@ export function applyEvent(state: LoopState, { event }: HistoryEntry): void {
       break;
     }
     case 'sample.generated':
-      state.outputs.set(event.payload.sampleId, { problemId: event.payload.problemId, output: event.payload.output });
+      state.outputs.set(event.payload.sampleId, { problemId: event.payload.problemId, output: event.payload.output, iteration: event.payload.iteration });
       break;
     case 'sample.verified': {
-      if (state.catalog.get(event.payload.problemId)?.split !== 'train') break;
+      const problem = state.catalog.get(event.payload.problemId);
+      if (problem?.split !== 'train') break;
+      const correct = event.payload.verdict === 'correct';
       const stats = state.stats.get(event.payload.problemId) ?? { attempts: 0, correct: 0, failures: 0 };
       stats.attempts++;
-      if (event.payload.verdict === 'correct') stats.correct++;
+      if (correct) stats.correct++;
       if (event.payload.verdict === 'incorrect' || event.payload.verdict === 'error') stats.failures++;
       state.stats.set(event.payload.problemId, stats);
+      const iteration = state.outputs.get(event.payload.sampleId)?.iteration;
+      if (iteration !== undefined) countIteration(state, iteration, problem.benchmark, correct);
       break;
     }
     case 'reward.assigned': {
       const problemId = event.payload.problemId ?? state.outputs.get(event.payload.sampleId)?.problemId;
-      if (event.payload.value > 0 && problemId && state.catalog.get(problemId)?.split === 'train') {
-        state.kept.push({ sampleId: event.payload.sampleId, problemId, reward: event.payload.value });
+      const problem = problemId === undefined ? undefined : state.catalog.get(problemId);
+      if (event.payload.value > 0 && problemId && problem?.split === 'train') {
+        const iteration = state.outputs.get(event.payload.sampleId)?.iteration ?? state.lastIteration;
+        state.kept.push({ sampleId: event.payload.sampleId, problemId, reward: event.payload.value, iteration, task: problem.benchmark });
       }
       break;
     }
@@ -96,6 +109,7 @@ export function applyEvent(state: LoopState, { event }: HistoryEntry): void {
       break;
     case 'curriculum.decided':
       state.lastIteration = Math.max(state.lastIteration, event.payload.iteration);
+      state.decidedTasks.push(event.payload.task);
       break;
     default:
       break;
@@ -115,6 +129,15 @@ function isRepeated(seen: NonNullable<LoopState['seen']>, event: HistoryEntry['e
   if (seen.facts.has(fact)) return true;
   seen.facts.add(fact);
   return false;
+}
+
+function countIteration(state: LoopState, iteration: number, benchmark: string, correct: boolean): void {
+  const byBenchmark = state.iterationStats.get(iteration) ?? new Map<string, SolveCounts>();
+  const counts = byBenchmark.get(benchmark) ?? { attempts: 0, correct: 0 };
+  counts.attempts++;
+  if (correct) counts.correct++;
+  byBenchmark.set(benchmark, counts);
+  state.iterationStats.set(iteration, byBenchmark);
 }
 
 export function heldOutProblems(state: LoopState): Problem[] {

@@ -90,14 +90,22 @@ const checkCurriculum: Check = async ({ history, runId, records }) => {
   const { offset, payload } = records.curriculum!;
   const recomputed = decideCurriculumStage(project(history.upTo(payload.watermark)), runId, payload.iteration, payload.watermark);
   const recordedListHash = hashCanonical(payload.problemIds);
-  if (recomputed.outputHash === payload.outputHash && recordedListHash === payload.outputHash && recomputed.seed === payload.seed) return undefined;
+  const sameTask = recomputed.task === payload.task;
+  if (recomputed.outputHash === payload.outputHash && recordedListHash === payload.outputHash && recomputed.seed === payload.seed && sameTask) return undefined;
+  const decisionId = payload.decisionId;
+  if (!sameTask) {
+    return mismatch(records, {
+      kind: 'curriculum', decisionId, offset, recordedHash: hashCanonical(payload.task ?? null), recomputedHash: hashCanonical(recomputed.task ?? null),
+      message: `recorded task ${payload.task ?? '(none)'}, the strategy is on task ${recomputed.task ?? '(none)'} at the watermark`,
+    });
+  }
   const message = recomputed.seed !== payload.seed
     ? `recorded seed ${payload.seed}, the run seed derives ${recomputed.seed}`
     : recordedListHash !== payload.outputHash
       ? 'the recorded problem list does not hash to the recorded outputHash'
       : 'the strategy chooses other problems from the log up to the watermark';
   const recordedHash = recordedListHash !== payload.outputHash ? recordedListHash : payload.outputHash;
-  return mismatch(records, { kind: 'curriculum', decisionId: payload.decisionId, offset, recordedHash, recomputedHash: recomputed.outputHash, message });
+  return mismatch(records, { kind: 'curriculum', decisionId, offset, recordedHash, recomputedHash: recomputed.outputHash, message });
 };
 
 /** Sampling, then judgement, of one attempt group; both plan the attempts from the state just before the group. */
@@ -163,7 +171,8 @@ const checkReplay: Check = async ({ history, runId, records }) => {
     const theirs = recomputed[i];
     const recordedHash = mine ? replayOutputHash(mine.sampleIds) : NONE;
     const sameProbabilities = hashCanonical(mine?.probabilities ?? null) === hashCanonical(theirs?.probabilities ?? null);
-    if (mine && theirs && recordedHash === mine.outputHash && theirs.outputHash === mine.outputHash && theirs.seed === mine.seed && sameProbabilities) continue;
+    const sameMemory = hashCanonical(mine?.fromMemory ?? null) === hashCanonical(theirs?.fromMemory ?? null);
+    if (mine && theirs && recordedHash === mine.outputHash && theirs.outputHash === mine.outputHash && theirs.seed === mine.seed && sameProbabilities && sameMemory) continue;
     return mismatch(records, {
       kind: 'replay',
       decisionId: mine?.batchId ?? theirs!.batchId,
@@ -172,9 +181,11 @@ const checkReplay: Check = async ({ history, runId, records }) => {
       recomputedHash: theirs?.outputHash ?? NONE,
       message: !mine || !theirs
         ? `the log holds ${recorded.length} replay batches, the strategy draws ${recomputed.length}`
-        : sameProbabilities
-          ? 'the batch differs from what the replay strategy draws from the log up to the watermark'
-          : 'the batch records other sampling probabilities than the replay strategy gives',
+        : !sameProbabilities
+          ? 'the batch records other sampling probabilities than the replay strategy gives'
+          : !sameMemory
+            ? 'the batch marks other samples as drawn from the rehearsal memory than the strategy does'
+            : 'the batch differs from what the replay strategy draws from the log up to the watermark',
     });
   }
   return undefined;

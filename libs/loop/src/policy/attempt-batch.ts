@@ -4,7 +4,7 @@ import { ArithmeticLookups } from './arithmetic-lookups';
 import { MAZE_ROW_HEAD, mazeStepFeatures } from './features';
 import { ARITHMETIC_MASK, MASK_ROWS, MAZE_FIRST_MASK, MAZE_MASK } from './action-masks';
 import {
-  ABSTAIN_ACTION, ACTION_COUNT, FEATURE_COUNT, FIRST_MOVE_ACTION, FIRST_TEMPLATE_ACTION, MAZE_FEATURES, MAZE_OFFSET,
+  ABSTAIN_ACTION, ACTION_COUNT, FEATURE_COUNT, FIRST_MOVE_ACTION, FIRST_TEMPLATE_ACTION, MAZE_FEATURES, SEPARATE_INPUTS, type InputLayout,
 } from './layout';
 import { MazeGeometry } from './maze-geometry';
 
@@ -32,7 +32,7 @@ export class AttemptBatch {
   private readonly movesAt: Int32Array;
   private readonly moves: Uint8Array;
 
-  constructor(problems: readonly Problem[]) {
+  constructor(problems: readonly Problem[], private readonly layout: InputLayout = SEPARATE_INPUTS) {
     const n = problems.length;
     this.size = n;
     this.done = new Uint8Array(n);
@@ -83,9 +83,9 @@ export class AttemptBatch {
       if (masks[row] !== MAZE_FIRST_MASK && masks[row] !== MAZE_MASK) features.set(MAZE_ROW_HEAD, offset);
       const blocks = geometry.cellBlocks;
       const from = cell * MAZE_FEATURES;
-      const to = offset + MAZE_OFFSET;
+      const to = offset + this.layout.mazeOffset;
       for (let k = 0; k < MAZE_FEATURES; k++) features[to + k] = blocks[from + k];
-      mazeStepFeatures(geometry.open, cell * MOVES.length, this.visited, this.visitedAt[attempt], moved, features, offset);
+      mazeStepFeatures(geometry.open, cell * MOVES.length, this.visited, this.visitedAt[attempt], moved, features, to);
       kind = moved === 0 ? MAZE_FIRST_MASK : MAZE_MASK;
     } else {
       features.set((this.lookups[attempt] as ArithmeticLookups).features, offset);

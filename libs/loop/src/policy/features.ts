@@ -72,12 +72,13 @@ export function mazeCellFeatures(spec: MazeSpec, cell: number, out: Float32Array
 /**
  * The part that depends on the attempt so far: which open neighbours were visited, and whether it
  * has moved. `open[openAt..openAt+4)` holds the cell's four neighbours (U D L R), -1 where blocked;
- * `visited[visitedAt + cell]` marks the cells this attempt has been on.
+ * `visited[visitedAt + cell]` marks the cells this attempt has been on; `blockAt` is where the row's
+ * maze block starts (its layout's maze offset past the row's start).
  */
 export function mazeStepFeatures(
-  open: Int32Array, openAt: number, visited: Uint8Array, visitedAt: number, step: number, out: Float32Array, offset: number,
+  open: Int32Array, openAt: number, visited: Uint8Array, visitedAt: number, step: number, out: Float32Array, blockAt: number,
 ): void {
-  const f = offset + MAZE_OFFSET;
+  const f = blockAt;
   for (let m = 0; m < 4; m++) {
     const next = open[openAt + m];
     out[f + 4 + m] = next >= 0 && visited[visitedAt + next] ? 1 : 0;

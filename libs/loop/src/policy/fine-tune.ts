@@ -2,7 +2,7 @@ import type { Problem } from '../tasks/problem';
 import { NO_MASK } from './action-masks';
 import { actionsForOutput } from './answer-actions';
 import { AttemptBatch } from './attempt-batch';
-import { ACTION_COUNT, FEATURE_COUNT } from './layout';
+import { ACTION_COUNT, FEATURE_COUNT, SEPARATE_INPUTS, type InputLayout } from './layout';
 import { Adam, lossAndGradient, type AdamConfig, type MlpWeights, type TrainingExample } from './mlp';
 
 /** A kept sample as the trainer sees it: the problem, the answer to imitate and its weight (the reward). */
@@ -13,10 +13,10 @@ export interface KeptAttempt {
 }
 
 /** Replays the attempt step by step to recover the features and mask the policy saw at each step. */
-export function examplesFor(attempt: KeptAttempt): TrainingExample[] {
+export function examplesFor(attempt: KeptAttempt, layout: InputLayout = SEPARATE_INPUTS): TrainingExample[] {
   const actions = actionsForOutput(attempt.problem, attempt.output);
   if (!actions) return [];
-  const replayed = new AttemptBatch([attempt.problem]);
+  const replayed = new AttemptBatch([attempt.problem], layout);
   const examples: TrainingExample[] = [];
   for (const action of actions) {
     if (replayed.done[0]) break;
@@ -38,7 +38,7 @@ export interface FineTuneResult {
 }
 
 /** One optimizer step per batch (repeated `passes` times), on a copy of the parent weights. */
-export function fineTune(parent: MlpWeights, batches: KeptAttempt[][], adam: AdamConfig, passes = 1): FineTuneResult {
+export function fineTune(parent: MlpWeights, batches: KeptAttempt[][], adam: AdamConfig, passes = 1, layout: InputLayout = SEPARATE_INPUTS): FineTuneResult {
   const weights: MlpWeights = {
     shape: parent.shape,
     w1: parent.w1.slice(),
@@ -47,7 +47,7 @@ export function fineTune(parent: MlpWeights, batches: KeptAttempt[][], adam: Ada
     b2: parent.b2.slice(),
   };
   const optimizer = new Adam(weights, adam);
-  const exampleBatches = batches.map((batch) => batch.flatMap(examplesFor)).filter((b) => b.length > 0);
+  const exampleBatches = batches.map((batch) => batch.flatMap((attempt) => examplesFor(attempt, layout))).filter((b) => b.length > 0);
   let lossSum = 0;
   let steps = 0;
   for (let pass = 0; pass < passes; pass++) {

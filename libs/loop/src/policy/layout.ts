@@ -25,5 +25,30 @@ export const ARITHMETIC_OFFSET = FAMILY_FEATURES;
 export const MAZE_OFFSET = ARITHMETIC_OFFSET + ARITHMETIC_FEATURES;
 export const FEATURE_COUNT = MAZE_OFFSET + MAZE_FEATURES;
 
+/** Where the maze block of a row starts, and the version string checkpoints of that layout record. */
+export interface InputLayout {
+  version: string;
+  mazeOffset: number;
+}
+
+/** Each family its own block of first-layer weights (the default). */
+export const SEPARATE_INPUTS: InputLayout = { version: LAYOUT_VERSION, mazeOffset: MAZE_OFFSET };
+
+/**
+ * The maze block written over the arithmetic block: both families train the same first-layer
+ * weights, so learning one can overwrite what the other learned (the shared capacity that
+ * continual-learning experiments need to see forgetting). The family indicators stay.
+ */
+export const SHARED_INPUTS: InputLayout = { version: `${LAYOUT_VERSION}+shared-inputs`, mazeOffset: ARITHMETIC_OFFSET };
+
+export function inputLayout(sharedInputs = false): InputLayout {
+  return sharedInputs ? SHARED_INPUTS : SEPARATE_INPUTS;
+}
+
+/** The layout a checkpoint recorded; undefined for one this code cannot sample. */
+export function inputLayoutOf(version: string): InputLayout | undefined {
+  return [SEPARATE_INPUTS, SHARED_INPUTS].find((layout) => layout.version === version);
+}
+
 /** Added to the logits of actions a step does not allow; softmax turns it into probability 0. */
 export const MASKED = -1e9;

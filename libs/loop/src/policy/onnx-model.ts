@@ -89,6 +89,12 @@ export function encodeOnnx(weights: MlpWeights, layoutVersion: string): Uint8Arr
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
 
+/** The feature/action layout a checkpoint was written for ('none' when it records none). */
+export function onnxLayout(bytes: Uint8Array): string {
+  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Buffer }) as DecodedModel;
+  return model.metadataProps?.find((p) => p.key === LAYOUT_KEY)?.value ?? 'none';
+}
+
 /** Reads the weights back; refuses files written for another feature/action layout. */
 export function decodeOnnx(bytes: Uint8Array, expectedLayout: string): MlpWeights {
   const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Buffer }) as DecodedModel;

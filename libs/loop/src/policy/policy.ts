@@ -1,5 +1,5 @@
 import { deriveSeed } from '../rng';
-import { ABSTAIN_ACTION, ACTION_COUNT, FEATURE_COUNT, LAYOUT_VERSION } from './layout';
+import { ABSTAIN_ACTION, ACTION_COUNT, FEATURE_COUNT, SEPARATE_INPUTS, type InputLayout } from './layout';
 import { initWeights, type MlpWeights } from './mlp';
 import { decodeOnnx, encodeOnnx } from './onnx-model';
 
@@ -15,10 +15,10 @@ export function initialPolicy(runSeed: number, hidden: number = DEFAULT_HIDDEN):
   );
 }
 
-export function policyToOnnx(weights: MlpWeights): Uint8Array {
-  return encodeOnnx(weights, LAYOUT_VERSION);
+export function policyToOnnx(weights: MlpWeights, layout: InputLayout = SEPARATE_INPUTS): Uint8Array {
+  return encodeOnnx(weights, layout.version);
 }
 
-export function policyFromOnnx(bytes: Uint8Array): MlpWeights {
-  return decodeOnnx(bytes, LAYOUT_VERSION);
+export function policyFromOnnx(bytes: Uint8Array, layout: InputLayout = SEPARATE_INPUTS): MlpWeights {
+  return decodeOnnx(bytes, layout.version);
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '@xp/events';
 import { Rng } from '../rng';
+import { isRehearsal, rehearsalBatches, type RehearsalContext } from './rehearsal';
 
 /**
  * Replay strategies: which kept samples the trainer sees this iteration, as batches of sample ids.
@@ -9,10 +10,20 @@ export interface KeptSample {
   sampleId: string;
   problemId: string;
   reward: number;
+  /** The iteration that sampled it. */
+  iteration: number;
+  /** Its problem's benchmark. */
+  task: string;
 }
 
-export type ReplayStrategy = 'uniform' | 'prioritized' | 'reshuffle';
-export const REPLAY_STRATEGIES: readonly ReplayStrategy[] = ['uniform', 'prioritized', 'reshuffle'];
+/** One batch: sample ids, and for rehearsal strategies the positions of those drawn from the memory. */
+export interface ReplayDraw {
+  sampleIds: string[];
+  fromMemory?: number[];
+}
+
+export type ReplayStrategy = 'uniform' | 'prioritized' | 'reshuffle' | 'reservoir' | 'task-balanced';
+export const REPLAY_STRATEGIES: readonly ReplayStrategy[] = ['uniform', 'prioritized', 'reshuffle', 'reservoir', 'task-balanced'];
 
 export interface ReplayConfig {
   strategy: ReplayStrategy;
@@ -27,18 +38,32 @@ const DEFAULT_PARAMS: Record<ReplayStrategy, Record<string, number>> = {
   // priority = reward^alpha / (kept samples of the same problem)^novelty: rare solutions come first.
   prioritized: { alpha: 1, novelty: 0.5 },
   reshuffle: {},
+  // Rehearsal (experience replay for continual learning): a memory of memorySize samples from earlier
+  // iterations, a memoryFraction share of every batch drawn from it, the rest from this iteration.
+  reservoir: { memorySize: 200, memoryFraction: 0.5 },
+  'task-balanced': { memorySize: 200, memoryFraction: 0.5 },
 };
 
 export function replayParams(config: ReplayConfig): Record<string, number> {
   const defaults = DEFAULT_PARAMS[config.strategy];
   if (!defaults) throw new UsageError(`unknown replay strategy '${config.strategy}' (known: ${REPLAY_STRATEGIES.join(', ')})`);
-  return { ...defaults, ...config.params };
+  const params = { ...defaults, ...config.params };
+  if (isRehearsal(config.strategy)) {
+    if (!Number.isInteger(params.memorySize) || params.memorySize < 1) throw new UsageError(`replay.params.memorySize must be a positive integer (got ${params.memorySize})`);
+    if (!(params.memoryFraction >= 0 && params.memoryFraction <= 1)) throw new UsageError(`replay.params.memoryFraction must be between 0 and 1 (got ${params.memoryFraction})`);
+  }
+  return params;
 }
 
-export function decideReplay(kept: readonly KeptSample[], seed: number, config: ReplayConfig): string[][] {
+/** The iteration's batches. Rehearsal strategies also need the iteration and the run's memory seed. */
+export function decideReplay(kept: readonly KeptSample[], seed: number, config: ReplayConfig, rehearsal?: RehearsalContext): ReplayDraw[] {
   const params = replayParams(config);
   if (kept.length === 0) return [];
   const rng = new Rng(seed);
+  if (isRehearsal(config.strategy)) {
+    if (!rehearsal) throw new UsageError(`replay strategy '${config.strategy}' needs the iteration and the memory seed`);
+    return rehearsalBatches(kept, config.strategy, params, config, rng, rehearsal);
+  }
   switch (config.strategy) {
     case 'uniform':
       return drawBatches(config, () => kept[rng.int(kept.length)].sampleId);
@@ -48,8 +73,8 @@ export function decideReplay(kept: readonly KeptSample[], seed: number, config: 
     }
     case 'reshuffle': {
       const order = rng.shuffle(kept.map((s) => s.sampleId));
-      const batches: string[][] = [];
-      for (let i = 0; i < order.length; i += config.batchSize) batches.push(order.slice(i, i + config.batchSize));
+      const batches: ReplayDraw[] = [];
+      for (let i = 0; i < order.length; i += config.batchSize) batches.push({ sampleIds: order.slice(i, i + config.batchSize) });
       return batches;
     }
   }
@@ -76,6 +101,6 @@ export function drawProbabilities(kept: readonly KeptSample[], config: ReplayCon
   return probabilities;
 }
 
-function drawBatches(config: ReplayConfig, draw: () => string): string[][] {
-  return Array.from({ length: config.batchesPerIteration }, () => Array.from({ length: config.batchSize }, draw));
+function drawBatches(config: ReplayConfig, draw: () => string): ReplayDraw[] {
+  return Array.from({ length: config.batchesPerIteration }, () => ({ sampleIds: Array.from({ length: config.batchSize }, draw) }));
 }

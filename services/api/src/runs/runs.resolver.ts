@@ -1,6 +1,7 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Inject } from '@nestjs/common';
 import type { RequestContext } from '../graphql/request-context';
+import { ForgettingRepository } from './forgetting.repository';
 import { RunsRepository, type RunRow } from './runs.repository';
 import { MAX_POINTS_LIMIT, MetricSeriesRepository } from './metric-series.repository';
 import { badInput } from '../graphql/errors';
@@ -61,7 +62,10 @@ export class RunsQueryResolver {
 
 @Resolver('Run')
 export class RunFieldsResolver {
-  constructor(@Inject(MetricSeriesRepository) private readonly metricSeries: MetricSeriesRepository) {}
+  constructor(
+    @Inject(MetricSeriesRepository) private readonly metricSeries: MetricSeriesRepository,
+    @Inject(ForgettingRepository) private readonly forgettingMatrix: ForgettingRepository,
+  ) {}
 
   @ResolveField('metrics')
   async metrics(@Parent() run: { id: string }, @Context() ctx: RequestContext, @Args('names') names: string[] | undefined, @Args('maxPoints') maxPoints: number) {
@@ -69,6 +73,11 @@ export class RunFieldsResolver {
       throw badInput(`maxPoints must be between 2 and ${MAX_POINTS_LIMIT}, got ${maxPoints}`);
     }
     return this.metricSeries.series(ctx.caller.team, run.id, names ?? undefined, maxPoints);
+  }
+
+  @ResolveField('forgetting')
+  async forgetting(@Parent() run: { id: string; team: string }) {
+    return this.forgettingMatrix.forRun(run.team, run.id);
   }
 
   @ResolveField('iterations')

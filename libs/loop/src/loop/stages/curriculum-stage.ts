@@ -1,6 +1,6 @@
 import type { CurriculumDecidedPayload } from '@xp/events';
 import { hashCanonical } from '../../canonical-hash';
-import { curriculumParams, decideCurriculum } from '../../curriculum/strategies';
+import { curriculumParams, currentTask, decideCurriculum, type CurriculumInput } from '../../curriculum/strategies';
 import { deriveSeed } from '../../rng';
 import { strategyConfig } from '../require-config';
 import { trainingProblems, type LoopState } from '../projection';
@@ -13,12 +13,19 @@ export function curriculumDecisionId(runId: string, iteration: number): string {
 export function decideCurriculumStage(state: LoopState, runId: string, iteration: number, watermark: number): CurriculumDecidedPayload {
   const config = strategyConfig(state).curriculum;
   const seed = deriveSeed(state.runSeed, 'curriculum', iteration);
-  const problemIds = decideCurriculum({ problems: trainingProblems(state), stats: state.stats }, seed, config);
+  const input: CurriculumInput = {
+    problems: trainingProblems(state),
+    stats: state.stats,
+    decidedTasks: state.decidedTasks,
+    latestIteration: state.iterationStats.get(state.lastIteration),
+  };
+  const problemIds = decideCurriculum(input, seed, config);
   return {
     decisionId: curriculumDecisionId(runId, iteration),
     iteration,
     strategy: config.strategy,
     params: { ...curriculumParams(config), problemsPerIteration: config.problemsPerIteration },
+    ...(config.strategy === 'sequential' ? { task: currentTask(input, config) } : {}),
     problemIds,
     watermark,
     seed,

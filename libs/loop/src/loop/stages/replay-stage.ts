@@ -16,16 +16,17 @@ export function replayBatchId(runId: string, iteration: number, index: number): 
 export function decideReplayStage(state: LoopState, runId: string, iteration: number, watermark: number): ReplayBatchPayload[] {
   const config = strategyConfig(state).replay;
   const seed = deriveSeed(state.runSeed, 'replay', iteration);
-  const batches = decideReplay(state.kept, seed, config);
+  const batches = decideReplay(state.kept, seed, config, { iteration, memorySeed: deriveSeed(state.runSeed, 'memory') });
   const probabilities = drawProbabilities(state.kept, config);
   const params = { ...replayParams(config), batchSize: config.batchSize, batchesPerIteration: config.batchesPerIteration };
-  return batches.map((sampleIds, index) => ({
+  return batches.map(({ sampleIds, fromMemory }, index) => ({
     batchId: replayBatchId(runId, iteration, index),
     iteration,
     strategy: config.strategy,
     params,
     sampleIds,
     ...(probabilities ? { probabilities: sampleIds.map((id) => probabilities.get(id)!) } : {}),
+    ...(fromMemory ? { fromMemory } : {}),
     // Reshuffling covers the buffer once per iteration, so the iteration numbers its epochs.
     ...(config.strategy === 'reshuffle' ? { epoch: iteration } : {}),
     watermark,

@@ -2,6 +2,7 @@ import { NotFoundError, type ModelUpdatedPayload, type ReplayBatchPayload } from
 import { readCheckpoint, writeCheckpoint } from '../../policy/checkpoint-store';
 import { fineTune, type KeptAttempt } from '../../policy/fine-tune';
 import { DEFAULT_ADAM } from '../../policy/mlp';
+import { inputLayout } from '../../policy/layout';
 import { initialPolicy, policyFromOnnx, policyToOnnx } from '../../policy/policy';
 import type { LoopConfig } from '../config';
 import { requireConfig } from '../require-config';
@@ -22,7 +23,7 @@ export function initialCheckpoint(runSeed: number, config: LoopConfig, dataDir: 
 }
 
 export function initialCheckpointBytes(runSeed: number, config: LoopConfig): Uint8Array {
-  return policyToOnnx(initialPolicy(runSeed, config.policy.hidden));
+  return policyToOnnx(initialPolicy(runSeed, config.policy.hidden), inputLayout(config.policy.sharedInputs));
 }
 
 export function currentCheckpoint(state: LoopState): ModelUpdatedPayload {
@@ -68,11 +69,13 @@ export function trainCheckpoint(state: LoopState, batches: readonly ReplayBatchP
       return { problem, output: sample.output, weight: rewards.get(sampleId) ?? 0 };
     }),
   );
+  const layout = inputLayout(config.policy.sharedInputs);
   const result = fineTune(
-    policyFromOnnx(checkpointBytes(currentCheckpoint(state))),
+    policyFromOnnx(checkpointBytes(currentCheckpoint(state)), layout),
     attempts,
     { ...DEFAULT_ADAM, learningRate: config.trainer.learningRate },
     config.trainer.passes,
+    layout,
   );
-  return { onnx: policyToOnnx(result.weights), loss: result.loss, steps: result.steps };
+  return { onnx: policyToOnnx(result.weights, layout), loss: result.loss, steps: result.steps };
 }

@@ -5,6 +5,7 @@ import { dateTime, decimal, duration, enc, h, href, integer, percent, statusBadg
 import { emptyState, loading, pageHeader } from './common.js';
 import { MAX_RUNS } from './compare.js';
 import { loggedScalarCharts, METRICS_FIELDS } from './logged-scalars.js';
+import { FORGETTING_FIELDS, forgettingSection } from './forgetting.js';
 
 /** Series colours: distinct from each other and readable on light and dark backgrounds. */
 export const SERIES_COLORS = {
@@ -20,6 +21,7 @@ const RUN = `query Run($id: ID!) {
     iterations { iteration samples trainPassRate heldOutPassAt1 meanReward loss checkpointId }
     ${METRICS_FIELDS}
     waitingFor { message }
+    ${FORGETTING_FIELDS}
   }
   runs(first: 100) { id parentRunId forkedAtOffset status }
 }`;
@@ -30,7 +32,8 @@ const RUN = `query Run($id: ID!) {
  * @typedef {{ id: string, name: string | null, team: string, experimentId: string, status: string, seed: number | null,
  *   codeVersion: string | null, config: any, parentRunId: string | null, forkedAtOffset: number | null,
  *   startedAt: string | null, finishedAt: string | null, iterations: Iteration[], metrics: import('./logged-scalars.js').MetricSeries[],
- *   waitingFor: { message: string } | null }} Run
+ *   waitingFor: { message: string } | null,
+ *   forgetting: import('./forgetting.js').Forgetting }} Run
  * @typedef {{ run: Run | null, runs: Array<{ id: string, parentRunId: string | null, forkedAtOffset: number | null, status: string }> }} RunData
  */
 
@@ -73,6 +76,7 @@ export async function runView(ctx) {
       facts(run, forks),
       charts(run.iterations),
       loggedScalars(run),
+      forgettingSection(run.forgetting),
       iterationTable(run.iterations),
       configSection(run.config, configOpen),
     );
