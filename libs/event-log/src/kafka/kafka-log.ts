@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { UnavailableError, UsageError } from '@xp/events';
 import {
   DEFAULT_PARTITIONS,
@@ -14,7 +13,7 @@ import {
 import { partitionForKey } from '../partitioner';
 import { KafkaSubscription } from './kafka-subscription';
 import { OpenSubscriptions } from '../open-subscriptions';
-import { toRecord } from './kafka-records';
+import { PartitionReader } from './partition-reader';
 
 export interface KafkaLogOptions {
   brokers: string[];
@@ -45,13 +44,16 @@ export class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
   private readonly partitionCounts = new Map<string, number>();
   private readonly subscriptions = new OpenSubscriptions();
+  private readonly reader: PartitionReader;
 
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly producer: Producer,
     private readonly options: KafkaLogOptions,
-  ) {}
+  ) {
+    this.reader = PartitionReader.of(kafka);
+  }
 
   static async connect(options: KafkaLogOptions): Promise<KafkaEventLog> {
     const kafka = new Kafka({
@@ -118,7 +120,7 @@ export class KafkaEventLog implements EventLog {
     const end = (await this.endOffsets(topic))[partition];
     const stopAt = Math.min(end, fromOffset + limit);
     if (fromOffset >= stopAt) return [];
-    return readRange(this.kafka, topic, partition, fromOffset, stopAt);
+    return this.reader.read(topic, partition, fromOffset, stopAt);
   }
 
   async endOffsets(topic: string): Promise<number[]> {
@@ -145,7 +147,7 @@ export class KafkaEventLog implements EventLog {
 
   async close(): Promise<void> {
     await this.subscriptions.stopAll();
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.reader.close()]);
   }
 
   /** Partition count of a topic, creating it with the default count when `create` and it is missing. */
@@ -159,34 +161,6 @@ export class KafkaEventLog implements EventLog {
     this.partitionCounts.set(topic, count);
     return count;
   }
-}
-
-/** Reads [from, to) of one partition with a throwaway consumer group that commits nothing. */
-async function readRange(kafka: Kafka, topic: string, partition: number, from: number, to: number): Promise<LogRecord[]> {
-  const consumer: Consumer = kafka.consumer({ groupId: `xp-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  const records: LogRecord[] = [];
-  await consumer.connect();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition, offset: String(from) }));
-      consumer.subscribe({ topic, fromBeginning: true }).then(() =>
-        consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            if (batch.partition !== partition) return;
-            for (const message of batch.messages) {
-              const offset = Number(message.offset);
-              if (offset >= from && offset < to) records.push(toRecord(topic, partition, message));
-            }
-            if (records.length > 0 && records[records.length - 1].offset >= to - 1) resolve();
-          },
-        }),
-      ).catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
 }
 
 function indexByPartition(entries: { partition: number; offset: number }[]): number[] {

@@ -1,0 +1,101 @@
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { UnavailableError } from '@xp/events';
+import type { LogRecord } from '../port';
+import { toRecord } from './kafka-records';
+
+/** kafkajs's view of the cluster (metadata, broker connections); not in its public types. */
+interface KafkajsCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(options: { nodeId: string }): Promise<KafkajsBroker>;
+}
+
+interface KafkajsBroker {
+  fetch(request: {
+    replicaId: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number;
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+  }): Promise<{ responses: { topicName: string; partitions: { partition: number; messages: (KafkaMessage & { isControlRecord?: boolean })[] }[] }[] }>;
+}
+
+/** Fetch room per request: a batch is returned whole even when larger, so this only bounds the usual case. */
+const FETCH_MAX_BYTES = 16 * 1024 * 1024;
+const CONSUMER_REPLICA_ID = -1;
+const READ_UNCOMMITTED = 0;
+const ATTEMPTS = 6;
+
+/**
+ * Reads ranges of partitions the way a consumer with assigned partitions does: a fetch from the
+ * partition's leader at an offset, no consumer group. A group per read costs a join, at least
+ * `group.initial.rebalance.delay.ms` on a cluster configured like Strimzi's (3 s), and leaves a
+ * group behind on the broker for every read.
+ */
+export class PartitionReader {
+  private connected?: Promise<void>;
+
+  private constructor(private readonly cluster: KafkajsCluster) {}
+
+  /** kafkajs keeps its cluster factory private; its fetch is the one a consumer uses. */
+  static of(kafka: Kafka): PartitionReader {
+    const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+    if (!factory) throw new Error('kafkajs has no cluster factory under private:Kafka:createCluster (was kafkajs upgraded past 2.2?)');
+    const create = (kafka as unknown as Record<symbol, (options: object) => KafkajsCluster>)[factory];
+    return new PartitionReader(create({ allowAutoTopicCreation: false, metadataMaxAge: 300000 }));
+  }
+
+  /** Records of [from, to) of one partition, in offset order. */
+  async read(topic: string, partition: number, from: number, to: number): Promise<LogRecord[]> {
+    await (this.connected ??= this.cluster.connect());
+    await this.cluster.addTargetTopic(topic);
+    const records: LogRecord[] = [];
+    let next = from;
+    let failures = 0;
+    while (next < to) {
+      let messages: (KafkaMessage & { isControlRecord?: boolean })[];
+      try {
+        messages = await this.fetch(topic, partition, next);
+        failures = 0;
+      } catch (error) {
+        // A leader moved or a broker died: learn the new leader and fetch again.
+        if (++failures >= ATTEMPTS) throw new UnavailableError(`cannot read ${topic}/${partition} at offset ${next}: ${(error as Error).message}`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** failures));
+        await this.cluster.refreshMetadata().catch(() => undefined);
+        continue;
+      }
+      let advanced = false;
+      for (const message of messages) {
+        const offset = Number(message.offset);
+        if (offset < next) continue; // a fetch returns whole record batches, which may begin earlier
+        if (offset >= to) break;
+        if (!message.isControlRecord) records.push(toRecord(topic, partition, message));
+        next = offset + 1;
+        advanced = true;
+      }
+      // Nothing past `next` yet (the range ends beyond what is readable): return what there is.
+      if (!advanced) break;
+    }
+    return records;
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.cluster.disconnect();
+  }
+
+  private async fetch(topic: string, partition: number, offset: number) {
+    const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
+    const nodeId = Object.keys(leaders)[0];
+    if (nodeId === undefined) throw new Error(`no leader known for ${topic}/${partition}`);
+    const broker = await this.cluster.findBroker({ nodeId });
+    const response = await broker.fetch({
+      replicaId: CONSUMER_REPLICA_ID,
+      isolationLevel: READ_UNCOMMITTED,
+      maxWaitTime: 0,
+      minBytes: 1,
+      maxBytes: FETCH_MAX_BYTES,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: FETCH_MAX_BYTES }] }],
+    });
+    return response.responses.flatMap((r) => r.partitions.filter((p) => p.partition === partition).flatMap((p) => p.messages));
+  }
+}
