@@ -29,6 +29,11 @@ export interface KafkaLogOptions {
    * default stays just under it, so whatever the broker accepts whole is still sent whole.
    */
   maxBatchBytes?: number;
+  /**
+   * How long the group coordinator waits for a consumer's heartbeat before evicting it (default
+   * 30000 ms). Consumers heartbeat while a batch handler works, so a long handler does not need more.
+   */
+  sessionTimeoutMs?: number;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
@@ -142,7 +147,7 @@ export class KafkaEventLog implements EventLog {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.partitionCount(options.topic);
-    return this.subscriptions.track(await KafkaSubscription.start(this.kafka, this.admin, options, (topic, messages) => this.append(topic, messages)));
+    return this.subscriptions.track(await KafkaSubscription.start(this.kafka, this.admin, { ...options, sessionTimeoutMs: this.options.sessionTimeoutMs }, (topic, messages) => this.append(topic, messages)));
   }
 
   async close(): Promise<void> {
