@@ -42,6 +42,12 @@ export interface BatchContext {
   partition: number;
   /** Next offset the partition will receive once this batch was read: lag = highWatermark - last offset - 1. */
   highWatermark: number;
+  /**
+   * Changes whenever this consumer's hold on the partition may have changed (a rebalance, a lease
+   * taken again): state a handler keeps per partition is valid only within one assignment, since
+   * another consumer may have handled the partition in between.
+   */
+  assignment: number;
 }
 
 export type BatchHandler = (batch: LogRecord[], context: BatchContext) => Promise<BatchOutcome | void>;

@@ -39,7 +39,12 @@ export class KafkaSubscription implements Subscription {
     });
     const subscription = new KafkaSubscription(consumer);
     if (options.fromBeginning === false) await pinStartToEnd(admin, options.groupId, options.topic);
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    // Every join may have moved partitions: a new assignment number for the handler's per-partition state.
+    let assignment = 0;
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => {
+      assignment++;
+      resolve();
+    }));
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
@@ -50,7 +55,7 @@ export class KafkaSubscription implements Subscription {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        const context = { topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark) };
+        const context = { topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark), assignment };
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale() || !subscription.running) return;
           const records = batch.messages.slice(start, start + maxBatch).map((m) => toRecord(batch.topic, batch.partition, m));
