@@ -94,6 +94,11 @@ export interface EventLog {
   read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
   /** The next offset of each partition (its high watermark), indexed by partition. */
   endOffsets(topic: string): Promise<number[]>;
+  /**
+   * The largest record (key, value, headers and framing, as `recordBytes` counts them) the topic
+   * accepts, or undefined when the log sets no limit. A larger one is refused by the log.
+   */
+  maxRecordBytes(topic: string): Promise<number | undefined>;
   /** The partition a key maps to. */
   partitionFor(topic: string, key: string): Promise<number>;
   /** Offsets the group committed, indexed by partition (the next offset to read; 0 when none). */

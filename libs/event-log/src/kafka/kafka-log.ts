@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { UnavailableError, UsageError } from '@xp/events';
 import {
   DEFAULT_PARTITIONS,
@@ -11,6 +11,7 @@ import {
   type TopicSpec,
 } from '../port';
 import { partitionForKey } from '../partitioner';
+import { recordBytes } from '../record-size';
 import { KafkaSubscription } from './kafka-subscription';
 import { OpenSubscriptions } from '../open-subscriptions';
 import { PartitionReader } from './partition-reader';
@@ -37,8 +38,10 @@ export interface KafkaLogOptions {
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
-/** A record's framing in a batch: length, attributes, timestamp and offset deltas, key and value lengths, header count (varints). */
-const RECORD_FRAMING_BYTES = 24;
+/** A record batch's header: what `max.message.bytes` counts besides the records. */
+const RECORD_BATCH_HEADER_BYTES = 61;
+/** Topic limits change rarely (an operator's config change); re-read them after this long. */
+const TOPIC_LIMIT_TTL_MS = 60_000;
 
 /**
  * The production event log on Apache Kafka (kafkajs): idempotent producer with acks=all, partitions
@@ -50,6 +53,7 @@ export class KafkaEventLog implements EventLog {
   private readonly partitionCounts = new Map<string, number>();
   private readonly subscriptions = new OpenSubscriptions();
   private readonly reader: PartitionReader;
+  private readonly recordLimits = new Map<string, { bytes: number; readAt: number }>();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -134,6 +138,22 @@ export class KafkaEventLog implements EventLog {
     return indexByPartition(offsets.map((o) => ({ partition: o.partition, offset: Number(o.high) })));
   }
 
+  /** What the topic's `max.message.bytes` (the broker's `message.max.bytes` unless set per topic) leaves for one record. */
+  async maxRecordBytes(topic: string): Promise<number | undefined> {
+    const known = this.recordLimits.get(topic);
+    if (known && Date.now() - known.readAt < TOPIC_LIMIT_TTL_MS) return known.bytes;
+    await this.partitionCount(topic);
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    });
+    const value = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+    if (!Number.isInteger(value) || value <= 0) return undefined;
+    const bytes = value - RECORD_BATCH_HEADER_BYTES;
+    this.recordLimits.set(topic, { bytes, readAt: Date.now() });
+    return bytes;
+  }
+
   async partitionFor(topic: string, key: string): Promise<number> {
     return partitionForKey(key, await this.partitionCount(topic));
   }
@@ -191,7 +211,7 @@ export function splitByBatchBytes(messages: LogMessage[], partitions: number[], 
   let current: number[] = [];
   let bytes = new Map<number, number>();
   messages.forEach((message, i) => {
-    const size = messageBytes(message);
+    const size = recordBytes(message);
     const used = bytes.get(partitions[i]) ?? 0;
     if (used > 0 && used + size > maxBytes) {
       requests.push(current);
@@ -205,8 +225,3 @@ export function splitByBatchBytes(messages: LogMessage[], partitions: number[], 
   return requests;
 }
 
-function messageBytes(message: LogMessage): number {
-  let bytes = RECORD_FRAMING_BYTES + Buffer.byteLength(message.key) + message.value.length;
-  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += 4 + Buffer.byteLength(name) + Buffer.byteLength(value);
-  return bytes;
-}
