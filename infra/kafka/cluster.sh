@@ -176,7 +176,7 @@ case "${1:-}" in
     if [[ -f "$RUN_DIR/data-dir" ]]; then
       dir="$(data_dir)"
       [[ "$(basename "$dir")" == xp-kafka-cluster.* && -d "$dir" ]] && rm -rf "$dir"
-      rm -f "$RUN_DIR/data-dir"
+      rm -f "$RUN_DIR/data-dir" "$RUN_DIR/started-by-tests"
     fi
     log "cluster stopped"
     ;;

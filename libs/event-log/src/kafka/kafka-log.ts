@@ -1,4 +1,5 @@
-import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
 import { UnavailableError, UsageError } from '@xp/events';
 import {
   DEFAULT_PARTITIONS,
@@ -54,6 +55,8 @@ export class KafkaEventLog implements EventLog {
   private readonly subscriptions = new OpenSubscriptions();
   private readonly reader: PartitionReader;
   private readonly recordLimits = new Map<string, { bytes: number; readAt: number }>();
+  private transactional?: Promise<Producer>;
+  private transactions: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -96,29 +99,53 @@ export class KafkaEventLog implements EventLog {
 
   /**
    * An append that fits one produce request is one record batch per partition, written all or
-   * nothing. A larger one is sent as consecutive requests, in order (one request in flight): durable
-   * and ordered, but a failure part way leaves the requests before it appended.
+   * nothing. A larger one is sent as consecutive requests, in order, inside one transaction: it lands
+   * whole or not at all (readers see only committed records), so a decision cut in two by a failure
+   * never looks made.
    */
   async append(topic: string, messages: LogMessage[]): Promise<RecordPosition[]> {
     if (messages.length === 0) return [];
     const partitions = await this.partitionCount(topic);
     const assigned = messages.map((m) => partitionForKey(m.key, partitions));
-    const positions: RecordPosition[] = [];
-    for (const request of splitByBatchBytes(messages, assigned, this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) {
-      const metadata = await this.producer.send({
-        topic,
-        acks: -1,
-        messages: request.map((i) => ({ key: messages[i].key, value: messages[i].value, headers: messages[i].headers, partition: assigned[i] })),
-      });
-      // Kafka returns one base offset per partition; messages of a partition follow it in send order.
-      const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-      for (const i of request) {
-        const offset = next.get(assigned[i])!;
-        next.set(assigned[i], offset + 1);
-        positions.push({ partition: assigned[i], offset });
+    const requests = splitByBatchBytes(messages, assigned, this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    const send = async (sender: Pick<Producer, 'send'>, request: number[]) => sender.send({
+      topic,
+      acks: -1,
+      messages: request.map((i) => ({ key: messages[i].key, value: messages[i].value, headers: messages[i].headers, partition: assigned[i] })),
+    });
+    if (requests.length === 1) return positionsOf(requests, [await send(this.producer, requests[0])], assigned);
+    return this.inTransaction(async (transaction) => {
+      const sent = [];
+      for (const request of requests) sent.push(await send(transaction, request));
+      return positionsOf(requests, sent, assigned);
+    });
+  }
+
+  /** Runs `work` in a transaction of the transactional producer, one at a time; aborts it when `work` fails. */
+  private async inTransaction<T>(work: (transaction: Transaction) => Promise<T>): Promise<T> {
+    const turn = this.transactions.then(async () => {
+      this.transactional ??= this.connectTransactional();
+      const transaction = await (await this.transactional).transaction();
+      try {
+        const result = await work(transaction);
+        await transaction.commit();
+        return result;
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
       }
-    }
-    return positions;
+    });
+    this.transactions = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async connectTransactional(): Promise<Producer> {
+    // Each log instance is its own transactional producer: no two processes share an id, so none fences another.
+    const producer = this.kafka.producer({
+      transactionalId: `${this.options.clientId ?? 'xp'}-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    return producer;
   }
 
   async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
@@ -172,7 +199,9 @@ export class KafkaEventLog implements EventLog {
 
   async close(): Promise<void> {
     await this.subscriptions.stopAll();
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.reader.close()]);
+    await this.transactions;
+    const transactional = this.transactional?.then((p) => p.disconnect());
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.reader.close(), transactional]);
   }
 
   /** Partition count of a topic, creating it with the default count when `create` and it is missing. */
@@ -186,6 +215,20 @@ export class KafkaEventLog implements EventLog {
     this.partitionCounts.set(topic, count);
     return count;
   }
+}
+
+/** Positions of the messages sent in `requests`: each partition's messages of a request follow its base offset in send order. */
+function positionsOf(requests: number[][], sent: RecordMetadata[][], assigned: number[]): RecordPosition[] {
+  const positions: RecordPosition[] = [];
+  requests.forEach((request, r) => {
+    const next = new Map(sent[r].map((m) => [m.partition, Number(m.baseOffset)]));
+    for (const i of request) {
+      const offset = next.get(assigned[i])!;
+      next.set(assigned[i], offset + 1);
+      positions.push({ partition: assigned[i], offset });
+    }
+  });
+  return positions;
 }
 
 function indexByPartition(entries: { partition: number; offset: number }[]): number[] {

@@ -17,13 +17,26 @@ interface KafkajsBroker {
   fetch(request: {
     replicaId: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{ responses: { topicName: string; partitions: { partition: number; messages: (KafkaMessage & { isControlRecord?: boolean })[] }[] }[] }>;
+  }): Promise<{ responses: { topicName: string; partitions: FetchedPartition[] }[] }>;
 }
+
+type FetchedMessage = KafkaMessage & { isControlRecord?: boolean };
+interface FetchedPartition {
+  partition: number;
+  messages: FetchedMessage[];
+  abortedTransactions: { producerId: string; firstOffset: string }[];
+}
+
+// kafkajs's own filter, as its consumer applies it: drops records of transactions the fetch lists as aborted.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const filterAbortedMessages: (fetched: { messages: FetchedMessage[]; abortedTransactions: FetchedPartition['abortedTransactions'] }) => FetchedMessage[] =
+  require('kafkajs/src/consumer/filterAbortedMessages');
 
 /** Fetch room per request: a batch is returned whole even when larger, so this only bounds the usual case. */
 const FETCH_MAX_BYTES = 16 * 1024 * 1024;
 const CONSUMER_REPLICA_ID = -1;
-const READ_UNCOMMITTED = 0;
+/** Appends of several requests are transactions: read only what committed, as group consumers do. */
+const READ_COMMITTED = 1;
 const ATTEMPTS = 6;
 
 /**
@@ -53,7 +66,7 @@ export class PartitionReader {
     let next = from;
     let failures = 0;
     while (next < to) {
-      let messages: (KafkaMessage & { isControlRecord?: boolean })[];
+      let messages: FetchedMessage[];
       try {
         messages = await this.fetch(topic, partition, next);
         failures = 0;
@@ -90,12 +103,13 @@ export class PartitionReader {
     const broker = await this.cluster.findBroker({ nodeId });
     const response = await broker.fetch({
       replicaId: CONSUMER_REPLICA_ID,
-      isolationLevel: READ_UNCOMMITTED,
+      isolationLevel: READ_COMMITTED,
       maxWaitTime: 0,
       minBytes: 1,
       maxBytes: FETCH_MAX_BYTES,
       topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: FETCH_MAX_BYTES }] }],
     });
-    return response.responses.flatMap((r) => r.partitions.filter((p) => p.partition === partition).flatMap((p) => p.messages));
+    return response.responses.flatMap((r) => r.partitions.filter((p) => p.partition === partition)
+      .flatMap((p) => filterAbortedMessages({ messages: p.messages, abortedTransactions: p.abortedTransactions })));
   }
 }
