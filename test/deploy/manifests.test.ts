@@ -210,7 +210,7 @@ describe.each(overlays())('overlay %s', (overlay) => {
     expect(controllers % 2).toBe(1);
     expect(kafka.spec.kafka.version).toMatch(/^3\.9\./);
     const topics = all(objects(), 'KafkaTopic');
-    expect(topics.map((t) => t.spec.topicName).sort()).toEqual(['xp.events', 'xp.events.dlq']);
+    expect(topics.map((t) => t.spec.topicName).sort()).toEqual(['xp.events', 'xp.events.dlq', 'xp.loop.scan-from']);
     for (const topic of topics) {
       expect(topic.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
       expect(topic.spec.replicas).toBeLessThanOrEqual(brokers);
@@ -220,6 +220,9 @@ describe.each(overlays())('overlay %s', (overlay) => {
     const events = topics.find((t) => t.spec.topicName === 'xp.events')!;
     expect(events.spec.config['retention.ms']).toBe(-1);
     expect(events.spec.config['retention.bytes']).toBe(-1);
+    // An evaluation decision at the default config is about 1 MB, past Kafka's 1 MiB default.
+    for (const topic of [events, topics.find((t) => t.spec.topicName === 'xp.events.dlq')!]) expect(topic.spec.config['max.message.bytes']).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(topics.find((t) => t.spec.topicName === 'xp.loop.scan-from')!.spec.config['cleanup.policy']).toBe('compact');
     expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
     expect(kafka.spec.kafka.config['offsets.topic.replication.factor']).toBeLessThanOrEqual(brokers);
   });
