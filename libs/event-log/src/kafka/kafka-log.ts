@@ -91,10 +91,31 @@ export class KafkaEventLog implements EventLog {
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return;
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
-    });
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+      });
+    } catch (error) {
+      // On a cluster, the broker kafkajs asks for leaders may not know a just-created topic yet
+      // (kafkajs retries only LEADER_NOT_AVAILABLE); and another process may have created it first.
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      await this.waitForLeaders(missing.map((t) => t.name));
+    }
+  }
+
+  private async waitForLeaders(topics: string[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { topics: found } = await this.admin.fetchTopicMetadata({ topics });
+        if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        if (attempt >= 40) throw error;
+      }
+      if (attempt >= 40) throw new UnavailableError(`topics ${topics.join(', ')} have no leader for every partition after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   /**
