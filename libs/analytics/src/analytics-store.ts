@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { UnavailableError } from '@xp/events';
 import type { AnalyticsConfig } from './config';
-import { openChdbConnection, releaseChdb } from './chdb-connection';
 
 /** Formats the writer sends (any ClickHouse input format would pass through unchanged). */
 export type InsertFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'JSONCompactColumns';
@@ -46,6 +45,9 @@ export async function openAnalyticsStore(config: AnalyticsConfig): Promise<Analy
 }
 
 async function openChdbStore(config: Extract<AnalyticsConfig, { kind: 'chdb' }>): Promise<AnalyticsStore> {
+  // Loaded only here: chDB's native library is 566 MB (about 200 MB resident), nothing a service
+  // talking to a ClickHouse server should pay for.
+  const { openChdbConnection, releaseChdb } = await import('./chdb-connection');
   const connection = openChdbConnection(config.path);
   const client = createClient({ connection } as Parameters<typeof createClient>[0]);
   // A chDB session keeps its current database, so every later statement resolves unqualified names in it.
