@@ -162,7 +162,12 @@ describe.each(overlays())('overlay %s', (overlay) => {
       const fromAnalytics = (c.envFrom ?? []).some((f) => f.configMapRef?.name === analytics?.metadata.name);
       const clickhouseEnv = (c.env ?? []).map((e) => e.name).filter((name) => name.startsWith('CLICKHOUSE_')).sort();
       const secrets = (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name).filter(Boolean);
-      if (CLICKHOUSE_SERVICES.includes(service)) {
+      if (service === 'projector') {
+        // Projector replicas read their own writes back: all of them talk to the first ClickHouse replica.
+        const statefulSet = find(objects(), 'StatefulSet', 'clickhouse');
+        expect([service, fromAnalytics, clickhouseEnv]).toEqual([service, true, ['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER']]);
+        expect(c.env?.find((e) => e.name === 'CLICKHOUSE_URL')?.value).toBe(`http://clickhouse-0.${statefulSet.spec.serviceName}:${http.port}`);
+      } else if (CLICKHOUSE_SERVICES.includes(service)) {
         expect([service, fromAnalytics, clickhouseEnv]).toEqual([service, true, ['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_USER']]);
       } else {
         // Loop stages use the event log only: no ClickHouse settings, credentials or waits.
@@ -273,6 +278,8 @@ test('prod replicates Kafka, ClickHouse and the services, and scales the API and
   const events = all(objects, 'KafkaTopic').find((t) => t.spec.topicName === 'xp.events')!;
   expect(events.spec).toMatchObject({ partitions: 12, replicas: 3 });
   expect(find(objects, 'StatefulSet', 'clickhouse').spec.replicas).toBe(3);
+  // Services on the replicated ClickHouse only check the migrations; this Job applies them ON CLUSTER.
+  expect(find(objects, 'Job', 'xp-migrate').spec.template.spec.containers[0].args).toEqual(['migrate']);
   expect(all(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name).sort()).toEqual(['api', 'projector']);
   for (const name of ['api', 'projector']) expect(find(objects, 'HorizontalPodAutoscaler', name).spec.minReplicas).toBeGreaterThanOrEqual(2);
   const dev = get('dev').objects;

@@ -4,6 +4,7 @@ import { registerLoopCommands } from './commands/demo';
 import { registerEvents } from './commands/events';
 import { registerIngest } from './commands/ingest';
 import { registerKeys } from './commands/keys';
+import { registerMigrate } from './commands/migrate';
 import { registerProject } from './commands/project';
 import { registerServe } from './commands/serve';
 import { registerSql } from './commands/sql';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerIngest(program);
+  registerMigrate(program);
   registerEvents(program);
   registerProject(program);
   registerSql(program);
