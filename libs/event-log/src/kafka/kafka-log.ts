@@ -16,10 +16,10 @@ import { recordBytes } from '../record-size';
 import { KafkaSubscription } from './kafka-subscription';
 import { OpenSubscriptions } from '../open-subscriptions';
 import { PartitionReader } from './partition-reader';
+import type { KafkaClientSecurity } from './kafka-client-config';
 
-export interface KafkaLogOptions {
+export interface KafkaLogOptions extends KafkaClientSecurity {
   brokers: string[];
-  clientId?: string;
   /** How long to wait for a broker connection before failing (default 5000 ms). */
   connectionTimeoutMs?: number;
   /** Partitions of topics this log creates itself (default 4). */
@@ -71,6 +71,8 @@ export class KafkaEventLog implements EventLog {
     const kafka = new Kafka({
       clientId: options.clientId ?? 'xp',
       brokers: options.brokers,
+      ssl: options.ssl,
+      sasl: options.sasl,
       connectionTimeout: options.connectionTimeoutMs ?? 5000,
       logLevel: logLevel.NOTHING,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 5000 },
