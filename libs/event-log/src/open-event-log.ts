@@ -10,8 +10,8 @@ export interface EventLogConfig {
   dataDir: string;
   /** Kafka bootstrap brokers, e.g. ['127.0.0.1:9092']. */
   brokers: string[];
-  /** Client id, TLS and SASL of the Kafka clients (from KAFKA_CLIENT_ID, KAFKA_SSL_*, KAFKA_SASL_*). */
-  kafka?: KafkaClientSecurity;
+  /** Client id, TLS and SASL of the Kafka clients (KAFKA_CLIENT_ID, KAFKA_SSL_*, KAFKA_SASL_*), and whether they create missing topics (XP_KAFKA_CREATE_TOPICS). */
+  kafka?: KafkaClientSecurity & { createTopics?: boolean };
 }
 
 /** Opens the configured log; every command and service goes through here, so both buses share one code path. */

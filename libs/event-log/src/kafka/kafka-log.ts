@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
-import { UnavailableError, UsageError } from '@xp/events';
+import { ConflictError, UnavailableError, UsageError } from '@xp/events';
 import {
   DEFAULT_PARTITIONS,
   type EventLog,
@@ -36,6 +36,14 @@ export interface KafkaLogOptions extends KafkaClientSecurity {
    * 30000 ms). Consumers heartbeat while a batch handler works, so a long handler does not need more.
    */
   sessionTimeoutMs?: number;
+  /**
+   * Whether missing topics are created (default true: tests, `xp up`). Production sets it false
+   * (XP_KAFKA_CREATE_TOPICS=false): topics come from the KafkaTopic manifests, with the retention and
+   * limits the log needs, and a missing one is a start-up error rather than a race with the operator.
+   */
+  createTopics?: boolean;
+  /** How long a topic's partition count is trusted before it is read again (default 30000 ms). */
+  partitionCountTtlMs?: number;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
@@ -43,6 +51,7 @@ const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
 const RECORD_BATCH_HEADER_BYTES = 61;
 /** Topic limits change rarely (an operator's config change); re-read them after this long. */
 const TOPIC_LIMIT_TTL_MS = 60_000;
+const PARTITION_COUNT_TTL_MS = 30_000;
 
 /**
  * The production event log on Apache Kafka (kafkajs): idempotent producer with acks=all, partitions
@@ -51,7 +60,7 @@ const TOPIC_LIMIT_TTL_MS = 60_000;
  */
 export class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
-  private readonly partitionCounts = new Map<string, number>();
+  private readonly partitionCounts = new Map<string, { count: number; readAt: number }>();
   private readonly subscriptions = new OpenSubscriptions();
   private readonly reader: PartitionReader;
   private readonly recordLimits = new Map<string, { bytes: number; readAt: number }>();
@@ -93,6 +102,12 @@ export class KafkaEventLog implements EventLog {
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return;
+    if (this.options.createTopics === false) {
+      throw new UnavailableError(
+        `Kafka topic(s) ${missing.map((t) => t.name).join(', ')} do not exist, and this deployment does not create topics (XP_KAFKA_CREATE_TOPICS=false): ` +
+          'apply the KafkaTopic manifests (k8s/base/kafka/topics.yaml) first',
+      );
+    }
     try {
       await this.admin.createTopics({
         waitForLeaders: true,
@@ -227,15 +242,26 @@ export class KafkaEventLog implements EventLog {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.reader.close(), transactional]);
   }
 
-  /** Partition count of a topic, creating it with the default count when `create` and it is missing. */
+  /**
+   * Partition count of a topic, creating it with the default count when `create` and it is missing.
+   * It is read again every `partitionCountTtlMs`: a run's events must stay in one partition, so a
+   * count that changed under this process is an error, never a new mapping.
+   */
   private async partitionCount(topic: string, create = true): Promise<number> {
-    const cached = this.partitionCounts.get(topic);
-    if (cached) return cached;
-    if (create) await this.ensureTopics([{ name: topic, partitions: this.options.defaultPartitions ?? DEFAULT_PARTITIONS }]);
-    else if (!(await this.admin.listTopics()).includes(topic)) return 0;
-    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    const count = metadata.topics[0].partitions.length;
-    this.partitionCounts.set(topic, count);
+    const known = this.partitionCounts.get(topic);
+    if (known && Date.now() - known.readAt < (this.options.partitionCountTtlMs ?? PARTITION_COUNT_TTL_MS)) return known.count;
+    if (!known) {
+      if (create) await this.ensureTopics([{ name: topic, partitions: this.options.defaultPartitions ?? DEFAULT_PARTITIONS }]);
+      else if (!(await this.admin.listTopics()).includes(topic)) return 0;
+    }
+    const count = await this.reader.partitionCount(topic);
+    if (known && count !== known.count) {
+      throw new ConflictError(
+        `topic ${topic} now has ${count} partitions, not the ${known.count} this process started with: runs are keyed to partitions, ` +
+          'so a changed count would split runs across two partitions. Restore the count (recreate the topic from a copy) or keep the old one',
+      );
+    }
+    this.partitionCounts.set(topic, { count, readAt: Date.now() });
     return count;
   }
 }

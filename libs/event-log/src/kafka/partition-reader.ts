@@ -10,6 +10,7 @@ interface KafkajsCluster {
   addTargetTopic(topic: string): Promise<void>;
   refreshMetadata(): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findTopicPartitionMetadata(topic: string): unknown[];
   findBroker(options: { nodeId: string }): Promise<KafkajsBroker>;
 }
 
@@ -90,6 +91,14 @@ export class PartitionReader {
       if (!advanced) break;
     }
     return records;
+  }
+
+  /** The topic's partition count, from metadata fetched now (kafkajs's admin answers from its cache). */
+  async partitionCount(topic: string): Promise<number> {
+    await (this.connected ??= this.cluster.connect());
+    await this.cluster.addTargetTopic(topic);
+    await this.cluster.refreshMetadata();
+    return this.cluster.findTopicPartitionMetadata(topic).length;
   }
 
   async close(): Promise<void> {
