@@ -77,6 +77,8 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** Stops fetching, waits for the batch in flight to finish and commit. */
   stop(): Promise<void>;
+  /** Why the consumer stopped consuming for good on its own (it will not restart), if it did: health checks report it. */
+  failure?(): Error | undefined;
 }
 
 export interface TopicSpec {

@@ -17,6 +17,7 @@ const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
  */
 export class KafkaSubscription implements Subscription {
   private running = true;
+  private crashed?: Error;
 
   private constructor(private readonly consumer: Consumer) {}
 
@@ -38,6 +39,10 @@ export class KafkaSubscription implements Subscription {
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
     });
     const subscription = new KafkaSubscription(consumer);
+    // kafkajs restarts a consumer after a retriable crash; after any other it stays down.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) subscription.crashed = payload.error;
+    });
     if (options.fromBeginning === false) await pinStartToEnd(admin, options.groupId, options.topic);
     // Every join may have moved partitions: a new assignment number for the handler's per-partition state.
     let assignment = 0;
@@ -80,6 +85,10 @@ export class KafkaSubscription implements Subscription {
     // the group starts at the end of the topic.
     await withTimeout(joined, JOIN_TIMEOUT_MS, `consumer group ${options.groupId} did not join within ${JOIN_TIMEOUT_MS} ms`);
     return subscription;
+  }
+
+  failure(): Error | undefined {
+    return this.crashed;
   }
 
   async stop(): Promise<void> {
