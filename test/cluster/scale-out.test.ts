@@ -85,7 +85,7 @@ describe('xp on a three-broker Kafka cluster', () => {
 
     for (const runId of runIds) expect(await waitForRunFinished(log, runId, { timeoutMs: 120000, pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
     for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
-    await caughtUp(log, groupId);
+    await Promise.race([caughtUp(log, groupId), sleep(60000).then(() => Promise.reject(new Error(`projector group ${groupId} did not catch up within 60 s`)))]);
 
     const snapshot = async () => {
       const tables: Record<string, unknown[]> = {};

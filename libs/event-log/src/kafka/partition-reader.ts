@@ -24,6 +24,8 @@ interface KafkajsBroker {
 type FetchedMessage = KafkaMessage & { isControlRecord?: boolean };
 interface FetchedPartition {
   partition: number;
+  highWatermark: string;
+  lastStableOffset: string;
   messages: FetchedMessage[];
   abortedTransactions: { producerId: string; firstOffset: string }[];
 }
@@ -59,7 +61,10 @@ export class PartitionReader {
     return new PartitionReader(create({ allowAutoTopicCreation: false, metadataMaxAge: 300000 }));
   }
 
-  /** Records of [from, to) of one partition, in offset order. */
+  /**
+   * Records of [from, to) of one partition, in offset order; fewer when the rest is not readable yet
+   * (a transaction still open below `to`).
+   */
   async read(topic: string, partition: number, from: number, to: number): Promise<LogRecord[]> {
     await (this.connected ??= this.cluster.connect());
     await this.cluster.addTargetTopic(topic);
@@ -67,30 +72,38 @@ export class PartitionReader {
     let next = from;
     let failures = 0;
     while (next < to) {
-      let messages: FetchedMessage[];
+      let fetched: Fetched;
       try {
-        messages = await this.fetch(topic, partition, next);
-        failures = 0;
+        fetched = await this.fetch(topic, partition, next);
       } catch (error) {
         // A leader moved or a broker died: learn the new leader and fetch again.
         if (++failures >= ATTEMPTS) throw new UnavailableError(`cannot read ${topic}/${partition} at offset ${next}: ${(error as Error).message}`, { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** failures));
-        await this.cluster.refreshMetadata().catch(() => undefined);
+        await this.backOff(failures);
         continue;
       }
-      let advanced = false;
-      for (const message of messages) {
-        const offset = Number(message.offset);
-        if (offset < next) continue; // a fetch returns whole record batches, which may begin earlier
-        if (offset >= to) break;
-        if (!message.isControlRecord) records.push(toRecord(topic, partition, message));
-        next = offset + 1;
-        advanced = true;
+      if (fetched.lastOffset < next) {
+        if (fetched.lastStableOffset <= next && fetched.highWatermark >= to) break; // an open transaction: the rest is not readable yet
+        // Stale metadata sent the fetch to a replica that is behind (a follower serves reads up to its own
+        // high watermark): learn the leader again.
+        if (++failures >= ATTEMPTS) throw new UnavailableError(`cannot read ${topic}/${partition} at offset ${next}: the replica asked is at ${fetched.highWatermark}, short of ${to}`);
+        await this.backOff(failures);
+        continue;
       }
-      // Nothing past `next` yet (the range ends beyond what is readable): return what there is.
-      if (!advanced) break;
+      failures = 0;
+      for (const message of fetched.messages) {
+        const offset = Number(message.offset);
+        // A fetch returns whole record batches, which may begin before `next`; markers are no records.
+        if (offset >= next && offset < to && !message.isControlRecord) records.push(toRecord(topic, partition, message));
+      }
+      // Past aborted records too, which the filter dropped.
+      next = Math.min(to, fetched.lastOffset + 1);
     }
     return records;
+  }
+
+  private async backOff(failures: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** failures));
+    await this.cluster.refreshMetadata().catch(() => undefined);
   }
 
   /** The topic's partition count, from metadata fetched now (kafkajs's admin answers from its cache). */
@@ -105,7 +118,7 @@ export class PartitionReader {
     if (this.connected) await this.cluster.disconnect();
   }
 
-  private async fetch(topic: string, partition: number, offset: number) {
+  private async fetch(topic: string, partition: number, offset: number): Promise<Fetched> {
     const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
     const nodeId = Object.keys(leaders)[0];
     if (nodeId === undefined) throw new Error(`no leader known for ${topic}/${partition}`);
@@ -118,7 +131,21 @@ export class PartitionReader {
       maxBytes: FETCH_MAX_BYTES,
       topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: FETCH_MAX_BYTES }] }],
     });
-    return response.responses.flatMap((r) => r.partitions.filter((p) => p.partition === partition)
-      .flatMap((p) => filterAbortedMessages({ messages: p.messages, abortedTransactions: p.abortedTransactions })));
+    const fetched = response.responses.flatMap((r) => r.partitions.filter((p) => p.partition === partition))[0];
+    if (!fetched) throw new Error(`the fetch answered nothing for ${topic}/${partition}`);
+    return {
+      messages: filterAbortedMessages({ messages: fetched.messages, abortedTransactions: fetched.abortedTransactions }),
+      lastOffset: fetched.messages.length > 0 ? Number(fetched.messages[fetched.messages.length - 1].offset) : -1,
+      lastStableOffset: Number(fetched.lastStableOffset),
+      highWatermark: Number(fetched.highWatermark),
+    };
   }
+}
+
+interface Fetched {
+  messages: FetchedMessage[];
+  /** Offset of the last record fetched, aborted ones included (-1 when none). */
+  lastOffset: number;
+  lastStableOffset: number;
+  highWatermark: number;
 }
