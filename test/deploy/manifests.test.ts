@@ -163,7 +163,12 @@ describe.each(overlays())('overlay %s', (overlay) => {
       const fromAnalytics = (c.envFrom ?? []).some((f) => f.configMapRef?.name === analytics?.metadata.name);
       const clickhouseEnv = (c.env ?? []).map((e) => e.name).filter((name) => name.startsWith('CLICKHOUSE_')).sort();
       const secrets = (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name).filter(Boolean);
-      if (CLICKHOUSE_SERVICES.includes(service)) {
+      if (service === 'projector') {
+        // Projector replicas read their own writes back: all of them talk to the first ClickHouse replica.
+        const statefulSet = find(objects(), 'StatefulSet', 'clickhouse');
+        expect([service, fromAnalytics, clickhouseEnv]).toEqual([service, true, ['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER']]);
+        expect(c.env?.find((e) => e.name === 'CLICKHOUSE_URL')?.value).toBe(`http://clickhouse-0.${statefulSet.spec.serviceName}:${http.port}`);
+      } else if (CLICKHOUSE_SERVICES.includes(service)) {
         expect([service, fromAnalytics, clickhouseEnv]).toEqual([service, true, ['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_USER']]);
       } else {
         // Loop stages use the event log only: no ClickHouse settings, credentials or waits.
@@ -211,7 +216,7 @@ describe.each(overlays())('overlay %s', (overlay) => {
     expect(controllers % 2).toBe(1);
     expect(kafka.spec.kafka.version).toMatch(/^3\.9\./);
     const topics = all(objects(), 'KafkaTopic');
-    expect(topics.map((t) => t.spec.topicName).sort()).toEqual(['xp.events', 'xp.events.dlq']);
+    expect(topics.map((t) => t.spec.topicName).sort()).toEqual(['xp.events', 'xp.events.dlq', 'xp.loop.scan-from']);
     for (const topic of topics) {
       expect(topic.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
       expect(topic.spec.replicas).toBeLessThanOrEqual(brokers);
@@ -221,6 +226,9 @@ describe.each(overlays())('overlay %s', (overlay) => {
     const events = topics.find((t) => t.spec.topicName === 'xp.events')!;
     expect(events.spec.config['retention.ms']).toBe(-1);
     expect(events.spec.config['retention.bytes']).toBe(-1);
+    // An evaluation decision at the default config is about 1 MB, past Kafka's 1 MiB default.
+    for (const topic of [events, topics.find((t) => t.spec.topicName === 'xp.events.dlq')!]) expect(topic.spec.config['max.message.bytes']).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(topics.find((t) => t.spec.topicName === 'xp.loop.scan-from')!.spec.config['cleanup.policy']).toBe('compact');
     expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
     expect(kafka.spec.kafka.config['offsets.topic.replication.factor']).toBeLessThanOrEqual(brokers);
   });
@@ -271,6 +279,8 @@ test('prod replicates Kafka, ClickHouse and the services, and scales the API and
   const events = all(objects, 'KafkaTopic').find((t) => t.spec.topicName === 'xp.events')!;
   expect(events.spec).toMatchObject({ partitions: 12, replicas: 3 });
   expect(find(objects, 'StatefulSet', 'clickhouse').spec.replicas).toBe(3);
+  // Services on the replicated ClickHouse only check the migrations; this Job applies them ON CLUSTER.
+  expect(find(objects, 'Job', 'xp-migrate').spec.template.spec.containers[0].args).toEqual(['migrate']);
   expect(all(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name).sort()).toEqual(['api', 'projector']);
   for (const name of ['api', 'projector']) expect(find(objects, 'HorizontalPodAutoscaler', name).spec.minReplicas).toBeGreaterThanOrEqual(2);
   const dev = get('dev').objects;

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { UnavailableError } from '@xp/events';
 import type { AnalyticsConfig } from './config';
-import { openChdbConnection, releaseChdb } from './chdb-connection';
 
 /** Formats the writer sends (any ClickHouse input format would pass through unchanged). */
 export type InsertFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'JSONCompactColumns';
@@ -41,11 +40,19 @@ export interface AnalyticsStore {
   close(): Promise<void>;
 }
 
-export async function openAnalyticsStore(config: AnalyticsConfig): Promise<AnalyticsStore> {
-  return config.kind === 'chdb' ? openChdbStore(config) : openServerStore(config);
+export interface OpenStoreOptions {
+  /** Opened to run migrations (`xp migrate`): on a cluster, the database is created ON CLUSTER too. */
+  migrating?: boolean;
+}
+
+export async function openAnalyticsStore(config: AnalyticsConfig, options: OpenStoreOptions = {}): Promise<AnalyticsStore> {
+  return config.kind === 'chdb' ? openChdbStore(config) : openServerStore(config, options);
 }
 
 async function openChdbStore(config: Extract<AnalyticsConfig, { kind: 'chdb' }>): Promise<AnalyticsStore> {
+  // Loaded only here: chDB's native library is 566 MB (about 200 MB resident), nothing a service
+  // talking to a ClickHouse server should pay for.
+  const { openChdbConnection, releaseChdb } = await import('./chdb-connection');
   const connection = openChdbConnection(config.path);
   const client = createClient({ connection } as Parameters<typeof createClient>[0]);
   // A chDB session keeps its current database, so every later statement resolves unqualified names in it.
@@ -63,12 +70,13 @@ async function openChdbStore(config: Extract<AnalyticsConfig, { kind: 'chdb' }>)
   };
 }
 
-async function openServerStore(config: Extract<AnalyticsConfig, { kind: 'server' }>): Promise<AnalyticsStore> {
+async function openServerStore(config: Extract<AnalyticsConfig, { kind: 'server' }>, options: OpenStoreOptions): Promise<AnalyticsStore> {
   const credentials = { url: config.url, username: config.username, password: config.password };
-  const bootstrap = createClient(credentials);
+  const bootstrap = createClient({ ...credentials, clickhouse_settings: SERVER_SETTINGS });
   try {
-    const onCluster = config.cluster ? ` ON CLUSTER ${config.cluster}` : '';
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}${onCluster}` });
+    // On a cluster, DDL waits for every replica, so it runs only in `xp migrate` (a Job), never at start-up.
+    if (config.cluster && !options.migrating) await bootstrap.query({ query: 'SELECT 1', format: 'JSONEachRow' });
+    else await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}${config.cluster ? ` ON CLUSTER ${config.cluster}` : ''}` });
   } catch (err) {
     throw new UnavailableError(
       `cannot reach the ClickHouse server at ${config.url} as '${config.username}': ${(err as Error).message}. ` +
@@ -78,7 +86,7 @@ async function openServerStore(config: Extract<AnalyticsConfig, { kind: 'server'
   } finally {
     await bootstrap.close();
   }
-  const client = createClient({ ...credentials, database: config.database });
+  const client = createClient({ ...credentials, database: config.database, clickhouse_settings: SERVER_SETTINGS });
   return {
     kind: 'server',
     database: config.database,
@@ -88,6 +96,22 @@ async function openServerStore(config: Extract<AnalyticsConfig, { kind: 'server'
     close: () => client.close(),
   };
 }
+
+/**
+ * Settings every statement to a ClickHouse server carries (URL parameters, per request), so the
+ * projector's correctness does not rest on the server's defaults: inserts are synchronous and
+ * deduplicated by their token, and the materialized views below a table deduplicate a retried block
+ * too (off by default on ClickHouse 25.8, on in chDB): without it a retried insert whose view insert
+ * failed loses its lineage and leaderboard rows for good. Read-your-writes on a replicated cluster
+ * comes from the deployment instead: every projector talks to one replica (see k8s projector.yaml);
+ * quorum inserts with `select_sequential_consistency` would need `insert_quorum_parallel = 0`, which
+ * refuses concurrent inserts into a table, and the projector writes several partitions at once.
+ */
+export const SERVER_SETTINGS: ClickHouseSettings = {
+  async_insert: 0,
+  insert_deduplicate: 1,
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+};
 
 /** `INSERT INTO t (columns) SETTINGS k = v FORMAT f` with the encoded rows as its body; the same on both transports. */
 async function execInsert(client: ClickHouseClient, insert: EncodedInsert): Promise<void> {

@@ -1,6 +1,7 @@
 import { UsageError } from '@xp/events';
 import { EmbeddedEventLog } from './embedded/embedded-log';
 import { KafkaEventLog } from './kafka/kafka-log';
+import type { KafkaClientSecurity } from './kafka/kafka-client-config';
 import type { EventLog } from './port';
 
 export interface EventLogConfig {
@@ -9,6 +10,8 @@ export interface EventLogConfig {
   dataDir: string;
   /** Kafka bootstrap brokers, e.g. ['127.0.0.1:9092']. */
   brokers: string[];
+  /** Client id, TLS and SASL of the Kafka clients (KAFKA_CLIENT_ID, KAFKA_SSL_*, KAFKA_SASL_*), and whether they create missing topics (XP_KAFKA_CREATE_TOPICS). */
+  kafka?: KafkaClientSecurity & { createTopics?: boolean };
 }
 
 /** Opens the configured log; every command and service goes through here, so both buses share one code path. */
@@ -17,7 +20,7 @@ export async function openEventLog(config: EventLogConfig): Promise<EventLog> {
     case 'embedded':
       return EmbeddedEventLog.open({ dir: config.dataDir });
     case 'kafka':
-      return KafkaEventLog.connect({ brokers: config.brokers });
+      return KafkaEventLog.connect({ ...config.kafka, brokers: config.brokers });
     default:
       throw new UsageError(`unknown bus '${String(config.bus)}': use embedded or kafka`);
   }

@@ -6,6 +6,7 @@ export class OpenSubscriptions {
 
   track(subscription: Subscription): Subscription {
     const tracked: Subscription = {
+      failure: () => subscription.failure?.(),
       stop: async () => {
         this.open.delete(tracked);
         await subscription.stop();

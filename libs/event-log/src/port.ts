@@ -42,6 +42,12 @@ export interface BatchContext {
   partition: number;
   /** Next offset the partition will receive once this batch was read: lag = highWatermark - last offset - 1. */
   highWatermark: number;
+  /**
+   * Changes whenever this consumer's hold on the partition may have changed (a rebalance, a lease
+   * taken again): state a handler keeps per partition is valid only within one assignment, since
+   * another consumer may have handled the partition in between.
+   */
+  assignment: number;
 }
 
 export type BatchHandler = (batch: LogRecord[], context: BatchContext) => Promise<BatchOutcome | void>;
@@ -77,6 +83,8 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** Stops fetching, waits for the batch in flight to finish and commit. */
   stop(): Promise<void>;
+  /** Why the consumer stopped consuming for good on its own (it will not restart), if it did: health checks report it. */
+  failure?(): Error | undefined;
 }
 
 export interface TopicSpec {
@@ -98,6 +106,11 @@ export interface EventLog {
   read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes?: number): Promise<LogRecord[]>;
   /** The next offset of each partition (its high watermark), indexed by partition. */
   endOffsets(topic: string): Promise<number[]>;
+  /**
+   * The largest record (key, value, headers and framing, as `recordBytes` counts them) the topic
+   * accepts, or undefined when the log sets no limit. A larger one is refused by the log.
+   */
+  maxRecordBytes(topic: string): Promise<number | undefined>;
   /** The partition a key maps to. */
   partitionFor(topic: string, key: string): Promise<number>;
   /** Offsets the group committed, indexed by partition (the next offset to read; 0 when none). */

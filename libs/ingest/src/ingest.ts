@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { isBlankLine, parseEventLine, type SchemaRegistry, type ValidationIssue, type XpEvent } from '@xp/events';
-import { encodeEvent, encodeParsedEvent, TOPICS, type EventLog, type LogMessage } from '@xp/event-log';
+import { encodeEvent, encodeParsedEvent, recordBytes, TOPICS, type EventLog, type LogMessage } from '@xp/event-log';
 
 export interface RejectedLine {
   line: number;
@@ -43,6 +43,7 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
   let bytes = 0;
   let pendingBytes = 0;
   let lineNumber = 0;
+  const tooLarge = await sizeCheck(log);
 
   const flush = async () => {
     const events = chunk;
@@ -65,11 +66,15 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
     const refusal = result.ok ? options.admit?.(result.event) : undefined;
     if (!result.ok) report.rejected.push({ line: result.line, issues: result.issues });
     else if (refusal) report.rejected.push({ line: result.line, issues: [refusal] });
-    // Validation does not change the parsed value, so the line itself is the event's encoding.
     else {
+      // Validation does not change the parsed value, so the line itself is the event's encoding.
       const message = encodeParsedEvent(result.event, text);
-      chunk.push(message);
-      pendingBytes += message.value.length;
+      const oversized = tooLarge(message);
+      if (oversized) report.rejected.push({ line: result.line, issues: [oversized] });
+      else {
+        chunk.push(message);
+        pendingBytes += message.value.length;
+      }
     }
     if (chunk.length >= chunkSize || pendingBytes >= chunkBytes) await flush();
   }
@@ -81,15 +86,33 @@ export async function ingestNdjson(input: Readable, options: IngestOptions): Pro
 /** Validates already-parsed events (HTTP and GraphQL ingest) and appends the valid ones. */
 export async function ingestValues(values: unknown[], options: Pick<IngestOptions, 'log' | 'registry' | 'admit'>): Promise<IngestReport> {
   const report: IngestReport = { accepted: 0, rejected: [] };
-  const valid: XpEvent[] = [];
+  const valid: LogMessage[] = [];
+  const tooLarge = await sizeCheck(options.log);
   values.forEach((value, i) => {
     const result = options.registry.validate(value);
     const refusal = result.ok ? options.admit?.(result.event) : undefined;
+    const message = result.ok && !refusal ? encodeEvent(result.event) : undefined;
+    const oversized = message && tooLarge(message);
     if (!result.ok) report.rejected.push({ line: i + 1, issues: result.issues });
     else if (refusal) report.rejected.push({ line: i + 1, issues: [refusal] });
-    else valid.push(result.event);
+    else if (oversized) report.rejected.push({ line: i + 1, issues: [oversized] });
+    else valid.push(message!);
   });
-  if (valid.length > 0) await options.log.append(TOPICS.events, valid.map(encodeEvent));
+  if (valid.length > 0) await options.log.append(TOPICS.events, valid);
   report.accepted = valid.length;
   return report;
+}
+
+/**
+ * Refuses what the event topic cannot take (its `max.message.bytes` on Kafka) before it is appended:
+ * the log would refuse it anyway, failing the events appended with it, and a consumer retrying it
+ * would stall its partition.
+ */
+async function sizeCheck(log: EventLog): Promise<(message: LogMessage) => ValidationIssue | undefined> {
+  const limit = await log.maxRecordBytes(TOPICS.events);
+  return (message) => {
+    const bytes = recordBytes(message);
+    if (limit === undefined || bytes <= limit) return undefined;
+    return { path: '', message: `event is ${bytes.toLocaleString('en-US')} bytes; topic ${TOPICS.events} takes at most ${limit.toLocaleString('en-US')} bytes per record (its max.message.bytes)` };
+  };
 }

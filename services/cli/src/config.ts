@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@xp/events';
-import type { EventLogConfig } from '@xp/event-log';
+import { readKafkaClientSecurity, type EventLogConfig } from '@xp/event-log';
 
 export const DEFAULT_DATA_DIR = '.xp-data';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -23,7 +23,13 @@ export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process
   if (brokers.length === 0 || malformed !== undefined) {
     throw new UsageError(`--brokers must be a comma-separated list of host:port, got '${flags.brokers ?? env.KAFKA_BROKERS}'`);
   }
-  return { bus, brokers, dataDir: dataDir(flags, env) };
+  return { bus, brokers, dataDir: dataDir(flags, env), kafka: bus === 'kafka' ? { ...readKafkaClientSecurity(env), createTopics: createTopics(env) } : undefined };
+}
+
+function createTopics(env: NodeJS.ProcessEnv): boolean {
+  const value = env.XP_KAFKA_CREATE_TOPICS ?? 'true';
+  if (value !== 'true' && value !== 'false') throw new UsageError(`XP_KAFKA_CREATE_TOPICS must be true or false, got '${value}'`);
+  return value === 'true';
 }
 
 export function dataDir(flags: Pick<BusFlags, 'dataDir'>, env: NodeJS.ProcessEnv = process.env): string {

@@ -5,6 +5,7 @@ import { registerEvents } from './commands/events';
 import { registerExport } from './commands/export';
 import { registerIngest } from './commands/ingest';
 import { registerKeys } from './commands/keys';
+import { registerMigrate } from './commands/migrate';
 import { registerProject } from './commands/project';
 import { registerServe } from './commands/serve';
 import { registerSql } from './commands/sql';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerIngest(program);
+  registerMigrate(program);
   registerEvents(program);
   registerExport(program);
   registerProject(program);

@@ -1,4 +1,4 @@
-import { migrate, openAnalyticsStore, readAnalyticsConfig, type AnalyticsStore } from '@xp/analytics';
+import { migrate, openAnalyticsStore, readAnalyticsConfig, requireMigrated, type AnalyticsStore } from '@xp/analytics';
 import { openEventLog, type EventLog } from '@xp/event-log';
 import { eventLogConfig, type BusFlags } from './config';
 
@@ -27,7 +27,9 @@ export async function openAnalyticsStack(flags: BusFlags): Promise<AnalyticsStac
   const stack = await openLogStack(flags);
   try {
     const store = await openAnalyticsStore(readAnalyticsConfig(process.env, stack.dataDir));
-    await migrate(store);
+    // On a replicated cluster migrations run once, as their own Job (`xp migrate`), not in every pod.
+    if (store.cluster) await requireMigrated(store);
+    else await migrate(store);
     return {
       ...stack,
       store,

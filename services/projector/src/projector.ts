@@ -73,7 +73,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
     handler: async (batch, context) => {
       const lastOffset = batch[batch.length - 1].offset;
       const read = (from: number, limit: number) => log.read(topic, context.partition, from, limit, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
-      const announced = await sink.intents.last(context.partition);
+      const announced = await sink.intents.last(context.partition, context.assignment);
       const { completed, pending } = splitCompleted(batch, announced);
       const writes = await planWrites(pending, announced, read);
       // Written by a life that crashed before committing: only their dead letters are still owed.
@@ -82,7 +82,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Subscri
       for (const records of writes) {
         const { events, rejected } = decodeRecords(records, registry);
         const range = rangeOf(records);
-        const fresh = await sink.write(range, events);
+        const fresh = await sink.write(range, events, context.assignment);
         projected += fresh.length;
         options.writes?.publish({ range, events: fresh });
         // Records read past the batch are delivered again later; they are dead-lettered then.

@@ -49,7 +49,8 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
       const records = await log.read(topic, partition, nextOffset, limit, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
       if (records.length === 0) break;
       const { events, rejected } = decodeRecords(records, registry);
-      report.projected += (await sink.write(rangeOf(records), events)).length;
+      // One process rebuilds alone: every write is under the same assignment.
+      report.projected += (await sink.write(rangeOf(records), events, 0)).length;
       report.records += records.length;
       report.rejected += rejected.length;
       nextOffset = records[records.length - 1].offset + 1;

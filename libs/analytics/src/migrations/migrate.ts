@@ -1,4 +1,4 @@
-import { ConflictError } from '@xp/events';
+import { ConflictError, UnavailableError } from '@xp/events';
 import type { AnalyticsStore } from '../analytics-store';
 import { toClickHouseTime } from '../clickhouse-time';
 import { encodeRows } from '../encode-rows';
@@ -49,6 +49,24 @@ export async function migrate(store: AnalyticsStore, migrations: Migration[] = l
     changed.push(migration.name);
   }
   return { changed };
+}
+
+/**
+ * Checks, without DDL, that every migration is applied: what a service does at start-up on a
+ * replicated cluster, where DDL runs ON CLUSTER and waits for every replica (a pod would hang or
+ * crash-loop while one is down for maintenance). `xp migrate` (the migration Job) applies them.
+ */
+export async function requireMigrated(store: AnalyticsStore, migrations: Migration[] = loadMigrations()): Promise<void> {
+  let applied: Map<number, string>;
+  try {
+    applied = await appliedMigrations(store);
+  } catch (error) {
+    throw new UnavailableError(`cannot read the applied migrations of database '${store.database}': ${(error as Error).message}. Run \`xp migrate\` (the migration Job) first`, { cause: error });
+  }
+  const missing = migrations.filter((m) => applied.get(m.version) !== m.checksum).map((m) => m.name);
+  if (missing.length > 0) {
+    throw new UnavailableError(`database '${store.database}' lacks migrations ${missing.join(', ')}; run \`xp migrate\` (the migration Job) first`);
+  }
 }
 
 /** Reverts every applied migration, newest first: what `rebuild` does before replaying the log. */

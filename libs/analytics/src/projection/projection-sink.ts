@@ -29,11 +29,11 @@ export class ProjectionSink {
     this.facts = new ProjectionFacts(store.client);
   }
 
-  /** Projects the valid events of `range` (in log order); returns those that were new. */
-  async write(range: WriteRange, events: PositionedEvent[]): Promise<PositionedEvent[]> {
+  /** Projects the valid events of `range` (in log order) under the partition's `assignment`; returns those that were new. */
+  async write(range: WriteRange, events: PositionedEvent[], assignment: number): Promise<PositionedEvent[]> {
     const token = this.intents.token(range);
-    // The announcement only has to land before the first table insert: the ledger is read meanwhile.
-    const [, fresh] = await Promise.all([this.intents.announce(range), this.unprojected(events)]);
+    await this.intents.announce(range, assignment);
+    const fresh = await this.unprojected(events);
     const projection = projectEvents(fresh, await this.facts.contextFor(fresh, range.partition, range.fromOffset));
     await writeRows(this.store, projection.rows, token);
     await recordProjected(this.store, fresh, token);

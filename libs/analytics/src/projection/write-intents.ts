@@ -14,10 +14,16 @@ export interface WriteRange {
  * uncommitted records from the committed offset, but not necessarily in the same batch sizes; to
  * rebuild the interrupted batch identically (same rows, same deduplication token) the projector
  * asks where the last announced write of the partition ended.
+ *
+ * What this process announced is remembered per partition only for as long as it holds the
+ * partition: once the partition may have moved (another `assignment`), another projector may have
+ * announced a write since, so the store is asked again. Rebuilding from a forgotten range would
+ * insert that projector's interrupted write under a different token, and the summed aggregates
+ * would count it twice.
  */
 export class WriteIntents {
-  /** The last range announced per partition by this process, so only the first batch after start asks ClickHouse. */
-  private readonly announced = new Map<number, WriteRange>();
+  /** The last range announced per partition by this process, with the assignment it was announced under. */
+  private readonly announced = new Map<number, { range: WriteRange; assignment: number }>();
 
   constructor(
     private readonly store: AnalyticsStore,
@@ -25,8 +31,8 @@ export class WriteIntents {
     private readonly topic: string,
   ) {}
 
-  async announce(range: WriteRange): Promise<void> {
-    this.announced.set(range.partition, range);
+  async announce(range: WriteRange, assignment: number): Promise<void> {
+    this.announced.set(range.partition, { range, assignment });
     await this.store.insertEncoded({
       table: 'projector_writes',
       format: 'JSONCompactEachRow',
@@ -36,10 +42,11 @@ export class WriteIntents {
     });
   }
 
-  /** The last write announced for a partition, if any. */
-  async last(partition: number): Promise<WriteRange | undefined> {
+  /** The last write announced for a partition, if any, as seen by a holder of the partition's `assignment`. */
+  async last(partition: number, assignment: number): Promise<WriteRange | undefined> {
     const known = this.announced.get(partition);
-    if (known) return known;
+    if (known?.assignment === assignment) return known.range;
+    this.announced.delete(partition);
     const [row] = await resultRows<{ from_offset: string | number; to_offset: string | number }>(await this.store.client.query({
       query: `SELECT from_offset, to_offset FROM projector_writes
               WHERE group_id = {group:String} AND topic = {topic:String} AND log_partition = {partition:UInt32}

@@ -14,6 +14,8 @@ const LEASE_RENEW_MS = 2_000;
 export class EmbeddedConsumer implements Subscription {
   private running = true;
   private readonly lease: GroupLease;
+  /** Counts the times this member took the group's lease: its partitions may have been consumed by another member in between. */
+  private assignment = 0;
   private wake: (() => void) | undefined;
   private readonly loop: Promise<void>;
   /** Where the group starts in each partition when it has no commit, fixed at subscription time. */
@@ -53,8 +55,10 @@ export class EmbeddedConsumer implements Subscription {
     let holding = false;
     while (this.running) {
       if (Date.now() - leaseCheckedAt >= (holding ? LEASE_RENEW_MS : idleMs)) {
+        const held = holding;
         holding = await this.lease.tryAcquire();
         leaseCheckedAt = Date.now();
+        if (holding && !held) this.assignment++;
         // Positions are re-read on every (re)acquisition: another member may have committed meanwhile.
         if (!holding) positions.length = 0;
       }
@@ -93,7 +97,7 @@ export class EmbeddedConsumer implements Subscription {
     const batch = this.store.read(topic, partition, positions[partition], maxBatch, this.options.maxBatchBytes);
     if (batch.length === 0) return false;
     const next = batch[batch.length - 1].offset + 1;
-    const context = { topic, partition, highWatermark: this.store.endOffset(topic, partition) };
+    const context = { topic, partition, highWatermark: this.store.endOffset(topic, partition), assignment: this.assignment };
     const done = await runBatch(batch, context, {
       handler: this.options.handler,
       groupId,

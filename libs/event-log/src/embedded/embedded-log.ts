@@ -60,6 +60,11 @@ export class EmbeddedEventLog implements EventLog {
     return Array.from({ length: partitions }, (_, p) => this.store.endOffset(topic, p));
   }
 
+  /** LMDB takes values far larger than any valid event; ingest's line limit bounds them. */
+  async maxRecordBytes(): Promise<number | undefined> {
+    return undefined;
+  }
+
   async partitionFor(topic: string, key: string): Promise<number> {
     return partitionForKey(key, await this.partitionCount(topic));
   }

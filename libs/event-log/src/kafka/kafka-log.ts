@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import { UnavailableError, UsageError } from '@xp/events';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
+import { ConflictError, UnavailableError, UsageError } from '@xp/events';
 import {
   DEFAULT_MAX_READ_BYTES,
   DEFAULT_PARTITIONS,
@@ -13,13 +13,14 @@ import {
   type TopicSpec,
 } from '../port';
 import { partitionForKey } from '../partitioner';
+import { recordBytes } from '../record-size';
 import { KafkaSubscription } from './kafka-subscription';
 import { OpenSubscriptions } from '../open-subscriptions';
-import { toRecord } from './kafka-records';
+import { PartitionReader } from './partition-reader';
+import type { KafkaClientSecurity } from './kafka-client-config';
 
-export interface KafkaLogOptions {
+export interface KafkaLogOptions extends KafkaClientSecurity {
   brokers: string[];
-  clientId?: string;
   /** How long to wait for a broker connection before failing (default 5000 ms). */
   connectionTimeoutMs?: number;
   /** Partitions of topics this log creates itself (default 4). */
@@ -31,11 +32,27 @@ export interface KafkaLogOptions {
    * default stays just under it, so whatever the broker accepts whole is still sent whole.
    */
   maxBatchBytes?: number;
+  /**
+   * How long the group coordinator waits for a consumer's heartbeat before evicting it (default
+   * 30000 ms). Consumers heartbeat while a batch handler works, so a long handler does not need more.
+   */
+  sessionTimeoutMs?: number;
+  /**
+   * Whether missing topics are created (default true: tests, `xp up`). Production sets it false
+   * (XP_KAFKA_CREATE_TOPICS=false): topics come from the KafkaTopic manifests, with the retention and
+   * limits the log needs, and a missing one is a start-up error rather than a race with the operator.
+   */
+  createTopics?: boolean;
+  /** How long a topic's partition count is trusted before it is read again (default 30000 ms). */
+  partitionCountTtlMs?: number;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
-/** A record's framing in a batch: length, attributes, timestamp and offset deltas, key and value lengths, header count (varints). */
-const RECORD_FRAMING_BYTES = 24;
+/** A record batch's header: what `max.message.bytes` counts besides the records. */
+const RECORD_BATCH_HEADER_BYTES = 61;
+/** Topic limits change rarely (an operator's config change); re-read them after this long. */
+const TOPIC_LIMIT_TTL_MS = 60_000;
+const PARTITION_COUNT_TTL_MS = 30_000;
 
 /**
  * The production event log on Apache Kafka (kafkajs): idempotent producer with acks=all, partitions
@@ -44,20 +61,28 @@ const RECORD_FRAMING_BYTES = 24;
  */
 export class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
-  private readonly partitionCounts = new Map<string, number>();
+  private readonly partitionCounts = new Map<string, { count: number; readAt: number }>();
   private readonly subscriptions = new OpenSubscriptions();
+  private readonly reader: PartitionReader;
+  private readonly recordLimits = new Map<string, { bytes: number; readAt: number }>();
+  private transactional?: Promise<Producer>;
+  private transactions: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly producer: Producer,
     private readonly options: KafkaLogOptions,
-  ) {}
+  ) {
+    this.reader = PartitionReader.of(kafka);
+  }
 
   static async connect(options: KafkaLogOptions): Promise<KafkaEventLog> {
     const kafka = new Kafka({
       clientId: options.clientId ?? 'xp',
       brokers: options.brokers,
+      ssl: options.ssl,
+      sasl: options.sasl,
       connectionTimeout: options.connectionTimeoutMs ?? 5000,
       logLevel: logLevel.NOTHING,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 5000 },
@@ -78,37 +103,88 @@ export class KafkaEventLog implements EventLog {
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return;
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
-    });
+    if (this.options.createTopics === false) {
+      throw new UnavailableError(
+        `Kafka topic(s) ${missing.map((t) => t.name).join(', ')} do not exist, and this deployment does not create topics (XP_KAFKA_CREATE_TOPICS=false): ` +
+          'apply the KafkaTopic manifests (k8s/base/kafka/topics.yaml) first',
+      );
+    }
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+      });
+    } catch (error) {
+      // On a cluster, the broker kafkajs asks for leaders may not know a just-created topic yet
+      // (kafkajs retries only LEADER_NOT_AVAILABLE); and another process may have created it first.
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      await this.waitForLeaders(missing.map((t) => t.name));
+    }
+  }
+
+  private async waitForLeaders(topics: string[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { topics: found } = await this.admin.fetchTopicMetadata({ topics });
+        if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        if (attempt >= 40) throw error;
+      }
+      if (attempt >= 40) throw new UnavailableError(`topics ${topics.join(', ')} have no leader for every partition after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   /**
    * An append that fits one produce request is one record batch per partition, written all or
-   * nothing. A larger one is sent as consecutive requests, in order (one request in flight): durable
-   * and ordered, but a failure part way leaves the requests before it appended.
+   * nothing. A larger one is sent as consecutive requests, in order, inside one transaction: it lands
+   * whole or not at all (readers see only committed records), so a decision cut in two by a failure
+   * never looks made.
    */
   async append(topic: string, messages: LogMessage[]): Promise<RecordPosition[]> {
     if (messages.length === 0) return [];
     const partitions = await this.partitionCount(topic);
     const assigned = messages.map((m) => partitionForKey(m.key, partitions));
-    const positions: RecordPosition[] = [];
-    for (const request of splitByBatchBytes(messages, assigned, this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) {
-      const metadata = await this.producer.send({
-        topic,
-        acks: -1,
-        messages: request.map((i) => ({ key: messages[i].key, value: messages[i].value, headers: messages[i].headers, partition: assigned[i] })),
-      });
-      // Kafka returns one base offset per partition; messages of a partition follow it in send order.
-      const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-      for (const i of request) {
-        const offset = next.get(assigned[i])!;
-        next.set(assigned[i], offset + 1);
-        positions.push({ partition: assigned[i], offset });
+    const requests = splitByBatchBytes(messages, assigned, this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    const send = async (sender: Pick<Producer, 'send'>, request: number[]) => sender.send({
+      topic,
+      acks: -1,
+      messages: request.map((i) => ({ key: messages[i].key, value: messages[i].value, headers: messages[i].headers, partition: assigned[i] })),
+    });
+    if (requests.length === 1) return positionsOf(requests, [await send(this.producer, requests[0])], assigned);
+    return this.inTransaction(async (transaction) => {
+      const sent = [];
+      for (const request of requests) sent.push(await send(transaction, request));
+      return positionsOf(requests, sent, assigned);
+    });
+  }
+
+  /** Runs `work` in a transaction of the transactional producer, one at a time; aborts it when `work` fails. */
+  private async inTransaction<T>(work: (transaction: Transaction) => Promise<T>): Promise<T> {
+    const turn = this.transactions.then(async () => {
+      this.transactional ??= this.connectTransactional();
+      const transaction = await (await this.transactional).transaction();
+      try {
+        const result = await work(transaction);
+        await transaction.commit();
+        return result;
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
       }
-    }
-    return positions;
+    });
+    this.transactions = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async connectTransactional(): Promise<Producer> {
+    // Each log instance is its own transactional producer: no two processes share an id, so none fences another.
+    const producer = this.kafka.producer({
+      transactionalId: `${this.options.clientId ?? 'xp'}-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    return producer;
   }
 
   async read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<LogRecord[]> {
@@ -119,13 +195,29 @@ export class KafkaEventLog implements EventLog {
     const end = (await this.endOffsets(topic))[partition];
     const stopAt = Math.min(end, fromOffset + limit);
     if (fromOffset >= stopAt) return [];
-    return readRange(this.kafka, topic, partition, fromOffset, stopAt, maxBytes);
+    return this.reader.read(topic, partition, fromOffset, stopAt, maxBytes);
   }
 
   async endOffsets(topic: string): Promise<number[]> {
     if (!(await this.admin.listTopics()).includes(topic)) return [];
     const offsets = await this.admin.fetchTopicOffsets(topic);
     return indexByPartition(offsets.map((o) => ({ partition: o.partition, offset: Number(o.high) })));
+  }
+
+  /** What the topic's `max.message.bytes` (the broker's `message.max.bytes` unless set per topic) leaves for one record. */
+  async maxRecordBytes(topic: string): Promise<number | undefined> {
+    const known = this.recordLimits.get(topic);
+    if (known && Date.now() - known.readAt < TOPIC_LIMIT_TTL_MS) return known.bytes;
+    await this.partitionCount(topic);
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    });
+    const value = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+    if (!Number.isInteger(value) || value <= 0) return undefined;
+    const bytes = value - RECORD_BATCH_HEADER_BYTES;
+    this.recordLimits.set(topic, { bytes, readAt: Date.now() });
+    return bytes;
   }
 
   async partitionFor(topic: string, key: string): Promise<number> {
@@ -141,58 +233,52 @@ export class KafkaEventLog implements EventLog {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.partitionCount(options.topic);
-    return this.subscriptions.track(await KafkaSubscription.start(this.kafka, this.admin, options, (topic, messages) => this.append(topic, messages)));
+    return this.subscriptions.track(await KafkaSubscription.start(this.kafka, this.admin, { ...options, sessionTimeoutMs: this.options.sessionTimeoutMs }, (topic, messages) => this.append(topic, messages)));
   }
 
   async close(): Promise<void> {
     await this.subscriptions.stopAll();
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await this.transactions;
+    const transactional = this.transactional?.then((p) => p.disconnect());
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.reader.close(), transactional]);
   }
 
-  /** Partition count of a topic, creating it with the default count when `create` and it is missing. */
+  /**
+   * Partition count of a topic, creating it with the default count when `create` and it is missing.
+   * It is read again every `partitionCountTtlMs`: a run's events must stay in one partition, so a
+   * count that changed under this process is an error, never a new mapping.
+   */
   private async partitionCount(topic: string, create = true): Promise<number> {
-    const cached = this.partitionCounts.get(topic);
-    if (cached) return cached;
-    if (create) await this.ensureTopics([{ name: topic, partitions: this.options.defaultPartitions ?? DEFAULT_PARTITIONS }]);
-    else if (!(await this.admin.listTopics()).includes(topic)) return 0;
-    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    const count = metadata.topics[0].partitions.length;
-    this.partitionCounts.set(topic, count);
+    const known = this.partitionCounts.get(topic);
+    if (known && Date.now() - known.readAt < (this.options.partitionCountTtlMs ?? PARTITION_COUNT_TTL_MS)) return known.count;
+    if (!known) {
+      if (create) await this.ensureTopics([{ name: topic, partitions: this.options.defaultPartitions ?? DEFAULT_PARTITIONS }]);
+      else if (!(await this.admin.listTopics()).includes(topic)) return 0;
+    }
+    const count = await this.reader.partitionCount(topic);
+    if (known && count !== known.count) {
+      throw new ConflictError(
+        `topic ${topic} now has ${count} partitions, not the ${known.count} this process started with: runs are keyed to partitions, ` +
+          'so a changed count would split runs across two partitions. Restore the count (recreate the topic from a copy) or keep the old one',
+      );
+    }
+    this.partitionCounts.set(topic, { count, readAt: Date.now() });
     return count;
   }
 }
 
-/** Reads [from, to) of one partition, up to `maxBytes` of values, with a throwaway consumer group that commits nothing. */
-async function readRange(kafka: Kafka, topic: string, partition: number, from: number, to: number, maxBytes: number): Promise<LogRecord[]> {
-  const consumer: Consumer = kafka.consumer({ groupId: `xp-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  const records: LogRecord[] = [];
-  let bytes = 0;
-  await consumer.connect();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition, offset: String(from) }));
-      consumer.subscribe({ topic, fromBeginning: true }).then(() =>
-        consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            if (batch.partition !== partition) return;
-            for (const message of batch.messages) {
-              const offset = Number(message.offset);
-              if (offset < from || offset >= to || bytes >= maxBytes) continue;
-              const record = toRecord(topic, partition, message);
-              bytes += record.value.length;
-              if (bytes > maxBytes && records.length > 0) break;
-              records.push(record);
-            }
-            if (bytes >= maxBytes || (records.length > 0 && records[records.length - 1].offset >= to - 1)) resolve();
-          },
-        }),
-      ).catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
+/** Positions of the messages sent in `requests`: each partition's messages of a request follow its base offset in send order. */
+function positionsOf(requests: number[][], sent: RecordMetadata[][], assigned: number[]): RecordPosition[] {
+  const positions: RecordPosition[] = [];
+  requests.forEach((request, r) => {
+    const next = new Map(sent[r].map((m) => [m.partition, Number(m.baseOffset)]));
+    for (const i of request) {
+      const offset = next.get(assigned[i])!;
+      next.set(assigned[i], offset + 1);
+      positions.push({ partition: assigned[i], offset });
+    }
+  });
+  return positions;
 }
 
 function indexByPartition(entries: { partition: number; offset: number }[]): number[] {
@@ -218,7 +304,7 @@ export function splitByBatchBytes(messages: LogMessage[], partitions: number[], 
   let current: number[] = [];
   let bytes = new Map<number, number>();
   messages.forEach((message, i) => {
-    const size = messageBytes(message);
+    const size = recordBytes(message);
     const used = bytes.get(partitions[i]) ?? 0;
     if (used > 0 && used + size > maxBytes) {
       requests.push(current);
@@ -232,8 +318,3 @@ export function splitByBatchBytes(messages: LogMessage[], partitions: number[], 
   return requests;
 }
 
-function messageBytes(message: LogMessage): number {
-  let bytes = RECORD_FRAMING_BYTES + Buffer.byteLength(message.key) + message.value.length;
-  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += 4 + Buffer.byteLength(name) + Buffer.byteLength(value);
-  return bytes;
-}

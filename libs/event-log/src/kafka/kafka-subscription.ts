@@ -10,6 +10,7 @@ const COMMIT_INTERVAL_MS = 500;
 /** Fetch room per partition for a full batch of records of up to this size (kafkajs's 1 MiB default caps a batch at ~2,500 events). */
 const FETCH_BYTES_PER_RECORD = 1024;
 const MAX_FETCH_BYTES_PER_PARTITION = 32 * 1024 * 1024;
+const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
 /**
  * A Kafka consumer-group member: each chunk of a fetched batch is handed to the handler, and its offset
@@ -17,13 +18,14 @@ const MAX_FETCH_BYTES_PER_PARTITION = 32 * 1024 * 1024;
  */
 export class KafkaSubscription implements Subscription {
   private running = true;
+  private crashed?: Error;
 
   private constructor(private readonly consumer: Consumer) {}
 
   static async start(
     kafka: Kafka,
     admin: Admin,
-    options: SubscribeOptions,
+    options: SubscribeOptions & { sessionTimeoutMs?: number },
     append: (topic: string, messages: LogMessage[]) => Promise<unknown>,
   ): Promise<KafkaSubscription> {
     const maxBatch = options.maxBatchSize ?? 5000;
@@ -34,11 +36,22 @@ export class KafkaSubscription implements Subscription {
       maxWaitTimeInMs: options.maxWaitMs ?? 50,
       maxBytesPerPartition,
       maxBytes: maxBytesPerPartition * 4,
+      sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.floor((options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 10),
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
     });
     const subscription = new KafkaSubscription(consumer);
+    // kafkajs restarts a consumer after a retriable crash; after any other it stays down.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) subscription.crashed = payload.error;
+    });
     if (options.fromBeginning === false) await pinStartToEnd(admin, options.groupId, options.topic);
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    // Every join may have moved partitions: a new assignment number for the handler's per-partition state.
+    let assignment = 0;
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => {
+      assignment++;
+      resolve();
+    }));
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
@@ -49,19 +62,21 @@ export class KafkaSubscription implements Subscription {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        const context = { topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark) };
+        const context = { topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark), assignment };
         for (let start = 0, end = 0; start < batch.messages.length; start = end) {
           if (!isRunning() || isStale() || !subscription.running) return;
           end = batchEnd(batch.messages, start, maxBatch, maxBatchBytes);
           const records = batch.messages.slice(start, end).map((m) => toRecord(batch.topic, batch.partition, m));
-          const done = await runBatch(records, context, {
+          // kafkajs heartbeats only when asked: keep asking while the handler works (a loop service's
+          // decision can outlast the session timeout), or the coordinator evicts this member.
+          const done = await whileHeartbeating(heartbeat, (options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 10, () => runBatch(records, context, {
             handler: options.handler,
             groupId: options.groupId,
             deadLetterTopic: options.deadLetterTopic ?? `${options.topic}.dlq`,
             appendDeadLetters: append,
             onError: options.onError,
             isRunning: () => subscription.running && isRunning() && !isStale(),
-          });
+          }));
           if (!done) return;
           resolveOffset(String(records[records.length - 1].offset));
           await commitOffsetsIfNecessary();
@@ -73,6 +88,10 @@ export class KafkaSubscription implements Subscription {
     // the group starts at the end of the topic.
     await withTimeout(joined, JOIN_TIMEOUT_MS, `consumer group ${options.groupId} did not join within ${JOIN_TIMEOUT_MS} ms`);
     return subscription;
+  }
+
+  failure(): Error | undefined {
+    return this.crashed;
   }
 
   async stop(): Promise<void> {
@@ -92,6 +111,16 @@ async function pinStartToEnd(admin: Admin, groupId: string, topic: string): Prom
   const ends = await admin.fetchTopicOffsets(topic);
   const partitions = ends.filter((e) => uncommitted.has(e.partition)).map((e) => ({ partition: e.partition, offset: e.high }));
   await admin.setOffsets({ groupId, topic, partitions });
+}
+
+async function whileHeartbeating<T>(heartbeat: () => Promise<void>, everyMs: number, work: () => Promise<T>): Promise<T> {
+  // A failed heartbeat (a rebalance under way) surfaces at the commit after the batch; nothing to do here.
+  const timer = setInterval(() => heartbeat().catch(() => undefined), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 async function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {

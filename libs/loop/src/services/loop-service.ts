@@ -146,6 +146,7 @@ export async function startLoopService(name: LoopServiceName, options: LoopServi
     onError: (error, context) => options.onError?.(error, { service: name, partition: context.partition }),
   });
   return {
+    failure: () => subscription.failure?.(),
     async stop() {
       await subscription.stop();
       await env.samplers.close();

@@ -1,5 +1,5 @@
 import type { XpEvent } from '@xp/events';
-import type { EventLog } from '@xp/event-log';
+import { TOPICS, type EventLog } from '@xp/event-log';
 import type { HistoryEntry } from '../loop/run-history';
 import { declaresExternalStages } from '../external/external-config';
 import { scanPartition } from './partition-scan';
@@ -11,26 +11,88 @@ export type CachedRun = HistoryEntry[] | 'not-scheduled' | 'finished';
 interface PartitionCache {
   next: number;
   runs: Map<string, CachedRun>;
+  /** The scan start last published (or read) for this partition. */
+  published: number;
 }
+
+const PAGE = 5000;
+/**
+ * Where each partition's scan may start: one record per move, keyed `<topic>/<partition>`, value
+ * `{"scanFrom": offset}`. Any service may write it, since the answer is the same for every service.
+ */
+export const SCAN_FROM_TOPIC = 'xp.loop.scan-from';
+/** With no unfinished run in a partition its scan start follows the end; publish that every so many records only. */
+const PUBLISH_STEP = 1000;
 
 /**
  * One service's incremental read of the event topic, split by run. Each refresh reads only the
  * records appended since the last one, so a service rebuilds a run's history without rescanning
  * the partition on every batch. Runs nobody scheduled for the services (a `runLoop` run) and runs
  * that finished are reduced to a marker, so memory follows the active runs only.
+ *
+ * A service seeing a partition for the first time (started, restarted, or handed the partition by
+ * a rebalance) starts reading where the partition's oldest unfinished run starts, as published in
+ * `xp.loop.scan-from`, not at offset 0: a decision after a million earlier events costs what it
+ * costs on a fresh partition. That start only ever moves forward (runs start at the end of the log
+ * and finish in any order), so any published value, even an old one, is a safe place to start.
+ * A run that never finishes holds it back.
  */
 export class RunCache {
   private readonly partitions = new Map<number, PartitionCache>();
+  private scanStarts?: Promise<Map<string, number>>;
 
   constructor(private readonly log: EventLog) {}
 
   /** Reads the partition up to its current end and returns the runs in it. */
   async refresh(partition: number): Promise<ReadonlyMap<string, CachedRun>> {
     let cache = this.partitions.get(partition);
-    if (!cache) this.partitions.set(partition, (cache = { next: 0, runs: new Map() }));
+    if (!cache) {
+      const scanFrom = (await (this.scanStarts ??= readScanStarts(this.log))).get(scanKey(partition)) ?? 0;
+      this.partitions.set(partition, (cache = { next: scanFrom, runs: new Map(), published: scanFrom }));
+    }
     const runs = cache.runs;
     cache.next = (await scanPartition(this.log, partition, cache.next, (event, offset) => remember(runs, event, offset))).next;
+    await this.publishScanStart(partition, cache);
     return cache.runs;
+  }
+
+  private async publishScanStart(partition: number, cache: PartitionCache): Promise<void> {
+    let oldest: number | undefined;
+    for (const run of cache.runs.values()) if (Array.isArray(run) && (oldest === undefined || run[0].offset < oldest)) oldest = run[0].offset;
+    const scanFrom = oldest ?? cache.next;
+    if (scanFrom <= cache.published || (oldest === undefined && scanFrom - cache.published < PUBLISH_STEP)) return;
+    await this.log.append(SCAN_FROM_TOPIC, [{ key: scanKey(partition), value: Buffer.from(JSON.stringify({ scanFrom })) }]);
+    cache.published = scanFrom;
+  }
+}
+
+function scanKey(partition: number): string {
+  return `${TOPICS.events}/${partition}`;
+}
+
+/** The furthest published scan start per partition (a late write of an older value does not move it back). */
+async function readScanStarts(log: EventLog): Promise<Map<string, number>> {
+  await log.ensureTopics([{ name: SCAN_FROM_TOPIC, partitions: 1 }]);
+  const starts = new Map<string, number>();
+  const end = (await log.endOffsets(SCAN_FROM_TOPIC))[0] ?? 0;
+  for (let next = 0; next < end;) {
+    const records = await log.read(SCAN_FROM_TOPIC, 0, next, Math.min(PAGE, end - next));
+    if (records.length === 0) break;
+    for (const record of records) {
+      const scanFrom = parseScanFrom(record.value);
+      if (scanFrom !== undefined && scanFrom > (starts.get(record.key) ?? 0)) starts.set(record.key, scanFrom);
+    }
+    next = records[records.length - 1].offset + 1;
+  }
+  return starts;
+}
+
+function parseScanFrom(value: Buffer): number | undefined {
+  try {
+    const scanFrom = (JSON.parse(value.toString('utf8')) as { scanFrom?: unknown }).scanFrom;
+    return Number.isInteger(scanFrom) && (scanFrom as number) >= 0 ? (scanFrom as number) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -66,7 +66,7 @@ async function serveConsumer(service: string, flags: BusFlags & { healthPort: st
             dataDir: stack.dataDir,
             onError: () => telemetry.errors.inc({ component: service, code: 'DECISION_FAILED' }),
           });
-    const health = await serveHealth(telemetry, nonNegativeInt('--health-port', flags.healthPort, DEFAULT_HEALTH_PORT));
+    const health = await serveHealth(telemetry, () => consumer.failure?.(), nonNegativeInt('--health-port', flags.healthPort, DEFAULT_HEALTH_PORT));
     process.stderr.write(`${service} consuming; health on :${flags.healthPort}\n`);
     await untilSignal();
     await consumer.stop();
@@ -76,11 +76,13 @@ async function serveConsumer(service: string, flags: BusFlags & { healthPort: st
   }
 }
 
-/** /healthz and /metrics for a consumer process (its probes and Prometheus scrape). */
-function serveHealth(telemetry: Telemetry, port: number): Promise<ReturnType<typeof createServer>> {
+/** /healthz and /metrics for a consumer process (its probes and Prometheus scrape); /healthz fails once the consumer died. */
+function serveHealth(telemetry: Telemetry, failure: () => Error | undefined, port: number): Promise<ReturnType<typeof createServer>> {
   const server = createServer(async (req, res) => {
     if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      const error = failure();
+      if (error) res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'consumer stopped', error: error.message }));
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': telemetry.registry.contentType }).end(await telemetry.registry.metrics());
     } else {

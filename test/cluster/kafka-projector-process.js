@@ -1,0 +1,21 @@
+// A projector on the Kafka cluster as its own process, for the crash test:
+//   node kafka-projector-process.js BROKERS DATA_DIR GROUP BATCH_SIZE
+// Prints `ready` once consuming; runs until killed. Uses the built libraries (npm test builds first).
+const { join } = require('node:path');
+const { migrate, openAnalyticsStore } = require('@xp/analytics');
+const { KafkaEventLog } = require('@xp/event-log');
+const { startProjector } = require('@xp/projector');
+
+async function main() {
+  const [brokers, dir, groupId, batchSize] = process.argv.slice(2);
+  const log = await KafkaEventLog.connect({ brokers: brokers.split(','), sessionTimeoutMs: 6000 });
+  const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
+  await migrate(store);
+  await startProjector({ log, store, groupId, maxBatchSize: Number(batchSize), maxWaitMs: 5 });
+  process.stdout.write('ready\n');
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+/**
+ * @jest-environment ./libs/loop/test/onnxruntime-environment.js
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate, openAnalyticsStore, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
+import { KafkaEventLog, TOPICS, type Subscription } from '@xp/event-log';
+import { readRunEvents, startRunForServices, verifyReplay, waitForRunFinished } from '@xp/loop';
+import { caughtUp, rebuildProjections, startProjector } from '@xp/projector';
+import { SMALL_LOOP } from '../../libs/loop/src/testing/loop-fixtures';
+import { ensureKafkaCluster, killClusterNode, restartClusterNode } from '../setup/kafka-cluster';
+
+const REPLICA = join(__dirname, 'loop-replica.js');
+const SESSION_TIMEOUT_MS = 6000;
+const TABLES = [...PROJECTION_TABLES, 'lineage_edges_by_child', 'leaderboard_verdicts', 'leaderboard_rewards', 'projected_events'];
+const finished = async (log: KafkaEventLog, runId: string) => (await readRunEvents(log, runId)).some((e) => e.event.type === 'run.finished');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The production shape on the three-broker cluster: two replicas of every loop service as separate
+ * processes, two projector instances (group members sharing one analytics store: chDB binds its data
+ * to one process, as a ClickHouse server would be shared), and failures while runs are under way.
+ */
+describe('xp on a three-broker Kafka cluster', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xp-cluster-'));
+  const replicas: ChildProcess[] = [];
+  const logs: KafkaEventLog[] = [];
+  const projectors: Subscription[] = [];
+  let store: AnalyticsStore | undefined;
+  let brokers: string[];
+
+  beforeAll(() => {
+    brokers = ensureKafkaCluster();
+  });
+  afterAll(async () => {
+    for (const replica of replicas) replica.kill('SIGKILL');
+    await Promise.all(projectors.map((p) => p.stop()));
+    await Promise.all(logs.map((l) => l.close()));
+    await store?.close();
+    restartClusterNode(2);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const connect = async () => {
+    const log = await KafkaEventLog.connect({ brokers, sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    logs.push(log);
+    return log;
+  };
+  const startReplica = async () => {
+    const child = spawn(process.execPath, [REPLICA, brokers.join(','), dir, String(SESSION_TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr!.on('data', () => undefined);
+    replicas.push(child);
+    const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+    expect(chunk.toString()).toContain('ready');
+    return child;
+  };
+
+  it('finishes runs with a loop replica SIGKILLed, a projector stopped and a broker killed mid-run; projections equal a clean rebuild', async () => {
+    const log = await connect();
+    store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
+    await migrate(store);
+    const groupId = `xp-projector-cluster-${Date.now()}`;
+    for (let i = 0; i < 2; i++) projectors.push(await startProjector({ log: await connect(), store, groupId, maxWaitMs: 20 }));
+    const [doomed] = [await startReplica(), await startReplica()];
+
+    // Runs on different partitions, so both replicas hold work.
+    const runIds: string[] = [];
+    for (let i = 0; runIds.length < 3; i++) {
+      const runId = `cluster-${Date.now()}-${i}`;
+      if (!(await Promise.all(runIds.map((r) => log.partitionFor(TOPICS.events, r)))).includes(await log.partitionFor(TOPICS.events, runId))) runIds.push(runId);
+    }
+    for (const [i, runId] of runIds.entries()) await startRunForServices({ runId, seed: 50 + i, iterations: 2, config: SMALL_LOOP, log });
+
+    await sleep(2500);
+    // Mid-run: nothing has finished yet.
+    for (const runId of runIds) expect(await finished(log, runId)).toBe(false);
+    doomed.kill('SIGKILL');
+    killClusterNode(2);
+    await projectors.shift()!.stop();
+    await sleep(3000);
+    restartClusterNode(2);
+
+    for (const runId of runIds) expect(await waitForRunFinished(log, runId, { timeoutMs: 120000, pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
+    for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
+    await Promise.race([caughtUp(log, groupId), sleep(60000).then(() => Promise.reject(new Error(`projector group ${groupId} did not catch up within 60 s`)))]);
+
+    const snapshot = async () => {
+      const tables: Record<string, unknown[]> = {};
+      for (const table of TABLES) {
+        const result = await store!.client.query({ query: `SELECT * FROM ${table} FINAL ORDER BY ALL`, format: 'JSONEachRow' });
+        tables[table] = await result.json();
+      }
+      return tables;
+    };
+    await Promise.all(projectors.splice(0).map((p) => p.stop()));
+    const live = await snapshot();
+    expect(live.samples.length).toBeGreaterThan(0);
+    await rebuildProjections({ log, store });
+    expect(await snapshot()).toEqual(live);
+  }, 240000);
+});
