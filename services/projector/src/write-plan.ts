@@ -25,13 +25,15 @@ export async function planWrites(batch: LogRecord[], announced: WriteRange | und
 }
 
 /**
- * Splits off the records a crashed life already wrote. Writes of one batch run in offset order and
- * each is announced only after the one before it finished, so when the last announced write starts
- * inside the batch, everything before it was written (and is in the ledger): writing it again under a
- * new token would double the additive aggregates. Those records are only checked for dead letters.
+ * Splits off the records a crashed life already wrote. Writes of one partition run in offset order and
+ * each is announced only after the one before it finished, so everything before the last announced
+ * write was written (and is in the ledger): writing it again under a new token would double the
+ * additive aggregates. Those records are only checked for dead letters. This holds as well for a
+ * batch that ends before that write starts: written as a new write, it would be announced in its
+ * place, and the interrupted write would then be finished under other tokens and boundaries.
  */
 export function splitCompleted(batch: LogRecord[], announced: WriteRange | undefined): { completed: LogRecord[]; pending: LogRecord[] } {
-  if (!announced || batch.length === 0 || batch[0].offset >= announced.fromOffset || batch[batch.length - 1].offset < announced.fromOffset) {
+  if (!announced || batch.length === 0 || batch[0].offset >= announced.fromOffset) {
     return { completed: [], pending: batch };
   }
   return { completed: batch.filter((r) => r.offset < announced.fromOffset), pending: batch.filter((r) => r.offset >= announced.fromOffset) };

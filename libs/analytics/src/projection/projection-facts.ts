@@ -15,7 +15,7 @@ interface FactRefs {
 /**
  * Supplies `projectEvents` with facts from earlier batches: samples (for their verdicts and rewards)
  * and problems (benchmark and split). Recent facts are cached; misses are read from ClickHouse, restricted to the
- * same partition below the batch's first offset, so a batch rebuilt after a crash sees exactly the
+ * same partition below the offset of the batch's first event, so a batch rebuilt after a crash sees exactly the
  * facts it saw the first time (even though part of it may already have been written).
  */
 export class ProjectionFacts {
@@ -27,7 +27,7 @@ export class ProjectionFacts {
     private readonly capacity = DEFAULT_CAPACITY,
   ) {}
 
-  /** The context for events of one partition, in log order, none of them before `fromOffset`. */
+  /** The context for events of one partition, in log order, none of them before `fromOffset`; facts are read back only from below it. */
   async contextFor(events: PositionedEvent[], partition: number, fromOffset: number): Promise<ProjectionContext> {
     const missing = this.missingRefs(events);
     const found = { samples: new Map<string, SampleFacts>(), problems: new Map<string, ProblemFacts>() };

@@ -34,7 +34,10 @@ export class ProjectionSink {
     const token = this.intents.token(range);
     await this.intents.announce(range, assignment);
     const fresh = await this.unprojected(events);
-    const projection = projectEvents(fresh, await this.facts.contextFor(fresh, range.partition, range.fromOffset));
+    // Every record of the partition before the first fresh event is projected already (committed, written
+    // earlier, or in the ledger), and nothing at or after it may be read back: it may be this write's own rows.
+    const before = fresh.length > 0 ? fresh[0].offset : range.fromOffset;
+    const projection = projectEvents(fresh, await this.facts.contextFor(fresh, range.partition, before));
     await writeRows(this.store, projection.rows, token);
     await recordProjected(this.store, fresh, token);
     this.facts.remember(projection);
