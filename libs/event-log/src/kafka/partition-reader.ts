@@ -115,9 +115,18 @@ export class PartitionReader {
   /** The topic's partition count, from metadata fetched now (kafkajs's admin answers from its cache). */
   async partitionCount(topic: string): Promise<number> {
     await (this.connected ??= this.cluster.connect());
-    await this.cluster.addTargetTopic(topic);
-    await this.cluster.refreshMetadata();
-    return this.cluster.findTopicPartitionMetadata(topic).length;
+    for (let failures = 0; ;) {
+      try {
+        await this.cluster.addTargetTopic(topic);
+        await this.cluster.refreshMetadata();
+        return this.cluster.findTopicPartitionMetadata(topic).length;
+      } catch (error) {
+        // A topic just created is not yet known to every broker of a cluster ("does not host this
+        // topic-partition"): a retriable answer, so ask again.
+        if (!(error as { retriable?: boolean }).retriable || ++failures >= ATTEMPTS) throw error;
+        await this.backOff(failures);
+      }
+    }
   }
 
   async close(): Promise<void> {
