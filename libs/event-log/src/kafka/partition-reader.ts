@@ -41,6 +41,9 @@ const CONSUMER_REPLICA_ID = -1;
 /** Appends of several requests are transactions: read only what committed, as group consumers do. */
 const READ_COMMITTED = 1;
 const ATTEMPTS = 6;
+/** How long a read waits for a committed transaction's markers before it returns what is stable: 20 x 50 ms. */
+const STABLE_WAITS = 20;
+const STABLE_WAIT_MS = 50;
 
 /**
  * Reads ranges of partitions the way a consumer with assigned partitions does: a fetch from the
@@ -72,6 +75,7 @@ export class PartitionReader {
     const records: LogRecord[] = [];
     let next = from;
     let failures = 0;
+    let unstable = 0;
     let bytes = 0;
     while (next < to) {
       let fetched: Fetched;
@@ -84,7 +88,14 @@ export class PartitionReader {
         continue;
       }
       if (fetched.lastOffset < next) {
-        if (fetched.lastStableOffset <= next && fetched.highWatermark >= to) break; // an open transaction: the rest is not readable yet
+        if (fetched.lastStableOffset <= next && fetched.highWatermark >= to) {
+          // A transaction below `to`: a committed one becomes readable once its markers are written, a
+          // moment after the commit returned (an append read back at once), so wait for that briefly;
+          // one still open leaves the rest unreadable for now.
+          if (++unstable > STABLE_WAITS) break;
+          await new Promise((resolve) => setTimeout(resolve, STABLE_WAIT_MS));
+          continue;
+        }
         // Stale metadata sent the fetch to a replica that is behind (a follower serves reads up to its own
         // high watermark): learn the leader again.
         if (++failures >= ATTEMPTS) throw new UnavailableError(`cannot read ${topic}/${partition} at offset ${next}: the replica asked is at ${fetched.highWatermark}, short of ${to}`);
