@@ -1,15 +1,10 @@
 import json
 import os
 
-import pytest
-
 import xp_client
 from xp_client.spool import Spool, list_segments
 
 from conftest import wait_for
-
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
-
 
 def spooled_events(directory):
     spool = Spool(directory)
