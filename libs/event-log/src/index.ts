@@ -5,4 +5,5 @@ export { recordBytes } from './record-size';
 export { EmbeddedEventLog, type EmbeddedLogOptions } from './embedded/embedded-log';
 export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
 export { openEventLog, type EventLogConfig } from './open-event-log';
+export { checkLogNamespace, namespacedLog, type LogNamespace } from './namespaced-log';
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';

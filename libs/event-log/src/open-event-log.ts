@@ -2,6 +2,7 @@ import { UsageError } from '@xp/events';
 import { EmbeddedEventLog } from './embedded/embedded-log';
 import { KafkaEventLog } from './kafka/kafka-log';
 import type { KafkaClientSecurity } from './kafka/kafka-client-config';
+import { namespacedLog, type LogNamespace } from './namespaced-log';
 import type { EventLog } from './port';
 
 export interface EventLogConfig {
@@ -12,6 +13,8 @@ export interface EventLogConfig {
   brokers: string[];
   /** Client id, TLS and SASL of the Kafka clients (KAFKA_CLIENT_ID, KAFKA_SSL_*, KAFKA_SASL_*), and whether they create missing topics (XP_KAFKA_CREATE_TOPICS). */
   kafka?: KafkaClientSecurity & { createTopics?: boolean };
+  /** Prefixes of the topics and consumer groups this deployment uses on a shared cluster (XP_KAFKA_TOPIC_PREFIX, XP_KAFKA_GROUP_PREFIX). */
+  namespace?: LogNamespace;
 }
 
 /** Opens the configured log; every command and service goes through here, so both buses share one code path. */
@@ -20,7 +23,7 @@ export async function openEventLog(config: EventLogConfig): Promise<EventLog> {
     case 'embedded':
       return EmbeddedEventLog.open({ dir: config.dataDir });
     case 'kafka':
-      return KafkaEventLog.connect({ ...config.kafka, brokers: config.brokers });
+      return namespacedLog(await KafkaEventLog.connect({ ...config.kafka, brokers: config.brokers }), config.namespace ?? {});
     default:
       throw new UsageError(`unknown bus '${String(config.bus)}': use embedded or kafka`);
   }

@@ -49,6 +49,21 @@ export class Telemetry {
     registers: [this.registry],
   });
 
+  readonly loopDecisions = new Counter({
+    name: 'xp_loop_decisions_total',
+    help: 'Decisions a loop service appended, by service and kind',
+    labelNames: ['service', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly loopDecisionDuration = new Histogram({
+    name: 'xp_loop_decision_duration_seconds',
+    help: 'A loop service\'s own time to decide: from reading the run to the decision\'s append being acknowledged',
+    labelNames: ['service'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+
   readonly errors = new Counter({
     name: 'xp_errors_total',
     help: 'Errors by component and error code',

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@xp/events';
-import { readKafkaClientSecurity, type EventLogConfig } from '@xp/event-log';
+import { checkLogNamespace, readKafkaClientSecurity, type EventLogConfig, type LogNamespace } from '@xp/event-log';
 
 export const DEFAULT_DATA_DIR = '.xp-data';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -10,9 +10,11 @@ export interface BusFlags {
   bus?: string;
   brokers?: string;
   dataDir?: string;
+  topicPrefix?: string;
+  groupPrefix?: string;
 }
 
-/** Reads and validates the log configuration once: flags first, then XP_BUS / KAFKA_BROKERS / XP_DATA_DIR. */
+/** Reads and validates the log configuration once: flags first, then XP_BUS / KAFKA_BROKERS / XP_DATA_DIR / XP_KAFKA_*_PREFIX. */
 export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process.env): EventLogConfig {
   const bus = flags.bus ?? env.XP_BUS ?? 'embedded';
   if (bus !== 'embedded' && bus !== 'kafka') {
@@ -23,7 +25,18 @@ export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process
   if (brokers.length === 0 || malformed !== undefined) {
     throw new UsageError(`--brokers must be a comma-separated list of host:port, got '${flags.brokers ?? env.KAFKA_BROKERS}'`);
   }
-  return { bus, brokers, dataDir: dataDir(flags, env), kafka: bus === 'kafka' ? { ...readKafkaClientSecurity(env), createTopics: createTopics(env) } : undefined };
+  if (bus !== 'kafka') return { bus, brokers, dataDir: dataDir(flags, env) };
+  return { bus, brokers, dataDir: dataDir(flags, env), kafka: { ...readKafkaClientSecurity(env), createTopics: createTopics(env) }, namespace: logNamespace(flags, env) };
+}
+
+/** Topic and group prefixes: several deployments, or test runs, on one Kafka cluster. */
+function logNamespace(flags: BusFlags, env: NodeJS.ProcessEnv): LogNamespace {
+  const topicPrefix = flags.topicPrefix ?? env.XP_KAFKA_TOPIC_PREFIX;
+  const groupPrefix = flags.groupPrefix ?? env.XP_KAFKA_GROUP_PREFIX;
+  return checkLogNamespace(
+    { ...(topicPrefix ? { topicPrefix } : {}), ...(groupPrefix ? { groupPrefix } : {}) },
+    { topicPrefix: '--topic-prefix (XP_KAFKA_TOPIC_PREFIX)', groupPrefix: '--group-prefix (XP_KAFKA_GROUP_PREFIX)' },
+  );
 }
 
 function createTopics(env: NodeJS.ProcessEnv): boolean {

@@ -65,6 +65,10 @@ async function serveConsumer(service: string, flags: BusFlags & { healthPort: st
             log: stack.log,
             dataDir: stack.dataDir,
             onError: () => telemetry.errors.inc({ component: service, code: 'DECISION_FAILED' }),
+            onDecision: (decision) => {
+              telemetry.loopDecisions.inc({ service, kind: decision.kind });
+              telemetry.loopDecisionDuration.observe({ service }, decision.ms / 1000);
+            },
           });
     const health = await serveHealth(telemetry, () => consumer.failure?.(), nonNegativeInt('--health-port', flags.healthPort, DEFAULT_HEALTH_PORT));
     process.stderr.write(`${service} consuming; health on :${flags.healthPort}\n`);
