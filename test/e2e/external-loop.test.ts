@@ -91,6 +91,14 @@ describe('bring your own loop: the Python example against xp up', () => {
     await exited(killed);
     expect(killed.signalCode).toBe('SIGKILL');
 
+    // `xp runs` reads the log beside the running `xp up`: the killed run waits for its sampler.
+    const listed = xp(['runs', '--json'], { env }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(listed.find((r) => r.runId === 'killed-run')).toMatchObject({
+      status: 'running', external: true, iteration: 2, waiting: { stage: 'sampler', expected: 192, message: expect.stringMatching(/^waiting for the sampler: \d+ of 192 attempts verified and rewarded$/) },
+    });
+    expect(listed.find((r) => r.runId === 'example-run')).toMatchObject({ status: 'succeeded', external: true, iteration: 3 });
+    expect(xp(['runs'], { env }).stdout).toMatch(/^killed-run +\S+ +running \(external\) +2 +waiting for the sampler: \d+ of 192 attempts/m);
+
     const rerun = spawnSync('python3', [EXAMPLE, ...example('killed-run')], { env, encoding: 'utf8', timeout: 120_000 });
     expect(rerun.status).toBe(0);
     expect(rerun.stderr).not.toMatch(/iteration [01]:/);

@@ -17,6 +17,7 @@ export { forkRun, type ForkRunOptions } from './loop/fork-run';
 export { CODE_VERSION, type LoopOptionsBase, type RunResult } from './loop/drive';
 export { verifyReplay, type ReplayVerification, type ReplayMismatch, type DecisionKind } from './loop/verify-replay';
 export { loadRunHistory, readRunEvents, RunHistory, type HistoryEntry } from './loop/run-history';
+export { listRuns, type RunListing, type ListRunsOptions } from './loop/run-listing';
 export type { IterationMetrics, HeldOutMetrics, BenchmarkResult, LoopProgress, LoopStage } from './loop/metrics-types';
 export { startLoopService, loopServiceGroup, type LoopServiceOptions, type LoopDecision, type LoopServiceErrorContext } from './services/loop-service';
 export { startRunForServices, waitForRunFinished, type StartRunForServicesOptions, type ServicesRun } from './services/start-run';

@@ -7,6 +7,7 @@ import { registerIngest } from './commands/ingest';
 import { registerKeys } from './commands/keys';
 import { registerMigrate } from './commands/migrate';
 import { registerProject } from './commands/project';
+import { registerRuns } from './commands/runs';
 import { registerServe } from './commands/serve';
 import { registerSql } from './commands/sql';
 import { registerUp } from './commands/up';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerMigrate(program);
   registerEvents(program);
+  registerRuns(program);
   registerExport(program);
   registerProject(program);
   registerSql(program);
