@@ -1,12 +1,12 @@
 import { ConflictError, NotFoundError, UsageError, type EventOf, type XpEvent } from '@xp/events';
 import { TOPICS, type EventLog } from '@xp/event-log';
-import { project } from '../loop/projection';
-import { inheritedEntries, type HistoryEntry } from '../loop/run-history';
+import { inheritedEntries, readRunEvents } from '../loop/run-history';
 import { attemptSeed, trainingSampleId } from '../loop/stages/sampling-stage';
 import { scanPartition } from '../services/partition-scan';
-import { RunView } from '../services/run-view';
-import { declaresExternalStages, resolveExternalConfig, type ExternalLoopConfig } from './external-config';
+import { declaresExternalStages, resolveExternalConfig } from './external-config';
 import type { Waiting } from './external-progress';
+import { FeedRun, finishedSummary, type FinishedRun } from './feed-run';
+import { readSampleOutputs } from './sample-outputs';
 
 /** A curriculum decision's problem as an external sampler needs it. */
 export interface DeliveredProblem {
@@ -60,55 +60,50 @@ export interface ShardRequest {
   worker: string;
 }
 
-/** What the feed remembers of one external run, built incrementally from its partition. */
-interface RunIndex {
-  team: string;
-  runSeed: number;
-  config: ExternalLoopConfig;
-  own: HistoryEntry[];
-  inherited: HistoryEntry[];
-  problems: Map<string, { benchmark: string; difficulty: number; statement: string }>;
-  outputs: Map<string, { problemId: string; output: string }>;
-  rewards: Map<string, number>;
-  verified: Set<string>;
-  decisions: Array<{ offset: number; event: XpEvent }>;
-  /** `<iteration> <shard>/<of>` -> worker that took it. */
-  claims: Map<string, string>;
-}
+/** A run the feed indexes: running (its incremental state), finished (a summary), or refused (a built-in run, an invalid config). */
+type Indexed = { running: FeedRun } | { finished: FinishedRun } | { team: string; refused: string };
 
-/** An external run, or why the feed does not index a run (a built-in run, an invalid config), with its team. */
-type Indexed = RunIndex | { team: string; refused: string };
-
-const DECISION_TYPES = new Set(['curriculum.decided', 'replay.batch', 'run.finished']);
+/** Finished runs whose earlier decisions are read again (a trainer re-reading a run) are rebuilt from the log; this many are kept. */
+const REBUILT_RUNS = 4;
 
 /**
  * Delivery of external runs' decisions. It only reads the log: each partition is scanned once,
- * incrementally, and every run that declares external stages is indexed (its decisions, problem
- * statements, sample outputs and rewards), so a poll costs the records appended since the last one
- * plus the decisions it returns.
+ * incrementally, and each running external run keeps a state updated per event (`FeedRun`), so a poll
+ * costs the records appended since the last one plus the decisions it returns. A run that finishes
+ * drops to a summary; reading its earlier decisions again rebuilds it from the log. A restarted feed
+ * rebuilds the same way, by one scan, holding only the runs still running.
  */
 export class DecisionFeed {
   private readonly partitions = new Map<number, { next: number; runs: Map<string, Indexed> }>();
+  private readonly rebuilt = new Map<string, Promise<FeedRun>>();
 
   constructor(private readonly log: EventLog) {}
 
   /** The run's decisions at offsets >= after, with what they refer to; NotFoundError for other teams' runs. */
   async read(team: string, runId: string, after: number, shard?: ShardRequest): Promise<{ decisions: DeliveredDecision[]; end: number }> {
     const { run, end } = await this.run(team, runId);
-    const decisions = run.decisions.filter((d) => d.offset >= after).map((d) => this.deliver(runId, run, d, shard));
-    return { decisions, end };
+    if ('finished' in run) {
+      const { finish, previousDecisionOffset } = run.finished;
+      // Only the run's end is asked for (a trainer's last poll): no need to rebuild the run.
+      if (after > previousDecisionOffset) return { decisions: after <= finish.offset ? [{ offset: finish.offset, type: 'run.finished', event: finish.event }] : [], end };
+    }
+    const full = 'running' in run ? run.running : await this.rebuild(runId);
+    const wanted = full.decisions.filter((d) => d.offset >= after);
+    return { decisions: await Promise.all(wanted.map((d) => this.deliver(full, d, shard))), end };
   }
 
   /** The offset of the run's latest curriculum decision (where a trainer without a cursor resumes) and what the run waits for. */
   async latest(team: string, runId: string): Promise<LatestDecision> {
     const { run, end } = await this.run(team, runId);
-    const last = run.decisions.filter((d) => d.event.type === 'curriculum.decided').at(-1);
-    const view = new RunView(runId, [...run.inherited, ...run.own]);
-    const progress = view.externalProgress();
-    const start = run.own[0].event as EventOf<'run.started'>;
+    if ('finished' in run) {
+      const { start, inheritedIteration, lastCurriculum } = run.finished;
+      return { ...origin(start, inheritedIteration), ...(lastCurriculum ?? {}), finished: true, end };
+    }
+    const live = run.running;
+    const last = live.decisions.filter((d) => d.event.type === 'curriculum.decided').at(-1);
+    const progress = live.progress();
     return {
-      startedAt: start.occurredAt,
-      ...(start.payload.parentRunId ? { parentRunId: start.payload.parentRunId, inheritedIteration: project(run.inherited).lastIteration } : {}),
+      ...origin(live.start, live.inheritedIteration),
       ...(last ? { offset: last.offset, iteration: (last.event.payload as { iteration: number }).iteration } : {}),
       finished: progress.finished,
       ...(progress.waiting ? { waiting: progress.waiting } : {}),
@@ -122,12 +117,25 @@ export class DecisionFeed {
     return (await this.log.endOffsets(TOPICS.events))[partition] ?? 0;
   }
 
-  private async run(team: string, runId: string): Promise<{ run: RunIndex; end: number }> {
+  /** How many runs the feed holds, by kind: running runs carry state, finished ones a summary. */
+  held(): { running: number; finished: number; rebuilt: number } {
+    let running = 0;
+    let finished = 0;
+    for (const { runs } of this.partitions.values()) {
+      for (const run of runs.values()) {
+        if ('running' in run) running++;
+        else if ('finished' in run) finished++;
+      }
+    }
+    return { running, finished, rebuilt: this.rebuilt.size };
+  }
+
+  private async run(team: string, runId: string): Promise<{ run: Exclude<Indexed, { refused: string }>; end: number }> {
     const partition = await this.log.partitionFor(TOPICS.events, runId);
     const end = await this.refresh(partition);
     const run = this.partitions.get(partition)!.runs.get(runId);
     // Another team's run does not exist for the caller.
-    if (run === undefined || run.team !== team) throw new NotFoundError(`run '${runId}' not found`);
+    if (run === undefined || teamOf(run) !== team) throw new NotFoundError(`run '${runId}' not found`);
     if ('refused' in run) throw new UsageError(`run '${runId}': ${run.refused}`);
     return { run, end };
   }
@@ -143,110 +151,117 @@ export class DecisionFeed {
 
   private async index(runs: Map<string, Indexed>, event: XpEvent, offset: number): Promise<void> {
     let run = runs.get(event.runId);
-    if (run === undefined) {
-      run = await this.start(event);
-      runs.set(event.runId, run);
-    }
-    if ('refused' in run) return;
-    const entry = { event, offset, own: true };
-    run.own.push(entry);
-    fold(run, entry);
-    if (DECISION_TYPES.has(event.type)) run.decisions.push({ offset, event });
+    if (run === undefined) runs.set(event.runId, (run = await this.begin(event)));
+    if (!('running' in run)) return;
+    run.running.add(event, offset);
+    if (event.type === 'run.finished') runs.set(event.runId, { finished: finishedSummary(run.running) });
   }
 
-  private async start(event: XpEvent): Promise<Indexed> {
-    if (event.type !== 'run.started' || !declaresExternalStages(event.payload.config)) {
-      return { team: event.team, refused: 'it declares no external stages, so xp\'s own loop runs it and there are no decisions to deliver' };
+  private async begin(event: XpEvent): Promise<Indexed> {
+    const refused = refusal(event);
+    if (refused !== undefined) return { team: event.team, refused };
+    const start = event as EventOf<'run.started'>;
+    const inherited = await inheritedEntries(this.log, start.payload.parentRunId, start.payload.forkedAtOffset);
+    return { running: new FeedRun(start.runId, start, resolveExternalConfig(start.payload.config), inherited) };
+  }
+
+  /** A finished run read from before its end: its state again, from the log. */
+  private rebuild(runId: string): Promise<FeedRun> {
+    let run = this.rebuilt.get(runId);
+    if (run) {
+      this.rebuilt.delete(runId);
+    } else {
+      run = (async () => {
+        const own = await readRunEvents(this.log, runId);
+        const full = own.length > 0 ? await this.begin(own[0].event) : undefined;
+        if (!full || !('running' in full)) throw new NotFoundError(`run '${runId}' has no external run.started in the log`);
+        for (const { event, offset } of own) full.running.add(event, offset);
+        return full.running;
+      })();
+      run.catch(() => this.rebuilt.delete(runId));
     }
-    let config: ExternalLoopConfig;
-    try {
-      config = resolveExternalConfig(event.payload.config);
-    } catch (error) {
-      return { team: event.team, refused: `its external config is not valid: ${(error as Error).message}` };
-    }
-    const inherited = await inheritedEntries(this.log, event.payload.parentRunId, event.payload.forkedAtOffset);
-    const run: RunIndex = {
-      team: event.team, runSeed: event.payload.seed, config, own: [], inherited,
-      problems: new Map(), outputs: new Map(), rewards: new Map(), verified: new Set(), decisions: [], claims: new Map(),
-    };
-    for (const entry of inherited) fold(run, entry);
+    this.rebuilt.set(runId, run);
+    while (this.rebuilt.size > REBUILT_RUNS) this.rebuilt.delete(this.rebuilt.keys().next().value!);
     return run;
   }
 
-  private deliver(runId: string, run: RunIndex, { offset, event }: { offset: number; event: XpEvent }, shard?: ShardRequest): DeliveredDecision {
+  private async deliver(run: FeedRun, { offset, event }: { offset: number; event: XpEvent }, shard?: ShardRequest): Promise<DeliveredDecision> {
     if (event.type === 'curriculum.decided') {
       const { iteration, problemIds } = event.payload;
-      if (shard) this.claim(run, iteration, shard);
+      if (shard) claim(run, iteration, shard);
       const problems = problemIds.flatMap((problemId, index): DeliveredProblem[] => {
         if (shard && index % shard.of !== shard.shard) return [];
-        const problem = run.problems.get(problemId);
+        const problem = run.state.catalog.get(problemId);
         if (!problem) throw new NotFoundError(`curriculum decision ${event.payload.decisionId} names problem ${problemId}, which the run never registered`);
         const attempts = Array.from({ length: run.config.attemptsPerProblem }, (_, attempt) => {
-          const sampleId = trainingSampleId(runId, iteration, index, attempt);
-          return { sampleId, attempt, seed: attemptSeed(run.runSeed, 'train', iteration, index, attempt), reported: run.outputs.has(sampleId) && run.verified.has(sampleId) && run.rewards.has(sampleId) };
+          const sampleId = trainingSampleId(run.runId, iteration, index, attempt);
+          return { sampleId, attempt, seed: attemptSeed(run.start.payload.seed, 'train', iteration, index, attempt), reported: run.reported(sampleId) };
         });
-        return [{ index, problemId, ...problem, attempts }];
+        const { benchmark, difficulty, statement } = problem;
+        return [{ index, problemId, benchmark, difficulty, statement, attempts }];
       });
       return { offset, type: event.type, event, problems };
     }
     if (event.type === 'replay.batch') {
       const { sampleIds, probabilities } = event.payload;
+      const outputs = await readSampleOutputs(this.log, sampleIds.map((sampleId) => {
+        const location = run.samples.get(sampleId);
+        if (!location) throw new NotFoundError(`replay batch ${event.payload.batchId} names sample ${sampleId}, which the log does not hold`);
+        return { sampleId, ...location };
+      }));
       const samples = sampleIds.map((sampleId, i): DeliveredSample => {
-        const sample = run.outputs.get(sampleId);
-        if (!sample) throw new NotFoundError(`replay batch ${event.payload.batchId} names sample ${sampleId}, which the log does not hold`);
-        return { sampleId, problemId: sample.problemId, output: sample.output, reward: run.rewards.get(sampleId) ?? 0, ...(probabilities ? { probability: probabilities[i] } : {}) };
+        const { problemId, output } = outputs.get(sampleId)!;
+        return { sampleId, problemId, output, reward: run.rewards.get(sampleId) ?? 0, ...(probabilities ? { probability: probabilities[i] } : {}) };
       });
       return { offset, type: event.type, event, samples };
     }
     return { offset, type: 'run.finished', event };
   }
+}
 
-  /**
-   * Data-parallel samplers split an iteration's problems by index modulo `of`. Two workers asking
-   * for the same shard would sample the same attempts twice, so the second is refused; the same
-   * worker asking again (a restart) gets its shard back.
-   */
-  private claim(run: RunIndex, iteration: number, { shard, of, worker }: ShardRequest): void {
-    if (!Number.isInteger(of) || of < 1 || !Number.isInteger(shard) || shard < 0 || shard >= of) {
-      throw new UsageError(`shard must be an integer in [0, of) and of a positive integer (got shard=${shard}, of=${of})`);
-    }
-    for (const [key, holder] of run.claims) {
-      const [claimedIteration, split] = key.split(' ');
-      if (Number(claimedIteration) === iteration && !split.endsWith(`/${of}`)) {
-        throw new UsageError(`iteration ${iteration} is already split into ${split.split('/')[1]} shards by worker ${holder}; every worker must pass the same of=`);
-      }
-    }
-    const key = `${iteration} ${shard}/${of}`;
-    const holder = run.claims.get(key);
-    if (holder !== undefined && holder !== worker) {
-      throw new ConflictError(
-        `shard ${shard} of ${of} of iteration ${iteration} is already taken by worker ${holder}: give each data-parallel worker its own shard ` +
-          `(shard=0..${of - 1}); a restarted worker takes its shard back with the same worker id`,
-      );
-    }
-    run.claims.set(key, worker);
+function teamOf(run: Indexed): string {
+  return 'running' in run ? run.running.team : 'finished' in run ? run.finished.team : run.team;
+}
+
+function origin(start: EventOf<'run.started'>, inheritedIteration: number): Pick<LatestDecision, 'startedAt' | 'parentRunId' | 'inheritedIteration'> {
+  return { startedAt: start.occurredAt, ...(start.payload.parentRunId ? { parentRunId: start.payload.parentRunId, inheritedIteration } : {}) };
+}
+
+/** Why the feed delivers nothing for a run, or undefined for an external run with a valid config. */
+function refusal(first: XpEvent): string | undefined {
+  if (first.type !== 'run.started' || !declaresExternalStages(first.payload.config)) {
+    return 'it declares no external stages, so xp\'s own loop runs it and there are no decisions to deliver';
+  }
+  try {
+    resolveExternalConfig(first.payload.config);
+    return undefined;
+  } catch (error) {
+    return `its external config is not valid: ${(error as Error).message}`;
   }
 }
 
-/** What deliveries join from the log: statements, outputs and rewards (first report wins). */
-function fold(run: RunIndex, { event }: HistoryEntry): void {
-  switch (event.type) {
-    case 'problem.registered':
-      if (!run.problems.has(event.payload.problemId)) {
-        const { benchmark, difficulty, statement } = event.payload;
-        run.problems.set(event.payload.problemId, { benchmark, difficulty, statement });
-      }
-      break;
-    case 'sample.generated':
-      if (!run.outputs.has(event.payload.sampleId)) run.outputs.set(event.payload.sampleId, { problemId: event.payload.problemId, output: event.payload.output });
-      break;
-    case 'sample.verified':
-      run.verified.add(event.payload.sampleId);
-      break;
-    case 'reward.assigned':
-      if (!run.rewards.has(event.payload.sampleId)) run.rewards.set(event.payload.sampleId, event.payload.value);
-      break;
-    default:
-      break;
+/**
+ * Data-parallel samplers split an iteration's problems by index modulo `of`. Two workers asking
+ * for the same shard would sample the same attempts twice, so the second is refused; the same
+ * worker asking again (a restart) gets its shard back.
+ */
+function claim(run: FeedRun, iteration: number, { shard, of, worker }: ShardRequest): void {
+  if (!Number.isInteger(of) || of < 1 || !Number.isInteger(shard) || shard < 0 || shard >= of) {
+    throw new UsageError(`shard must be an integer in [0, of) and of a positive integer (got shard=${shard}, of=${of})`);
   }
+  for (const [key, holder] of run.claims) {
+    const [claimedIteration, split] = key.split(' ');
+    if (Number(claimedIteration) === iteration && !split.endsWith(`/${of}`)) {
+      throw new UsageError(`iteration ${iteration} is already split into ${split.split('/')[1]} shards by worker ${holder}; every worker must pass the same of=`);
+    }
+  }
+  const key = `${iteration} ${shard}/${of}`;
+  const holder = run.claims.get(key);
+  if (holder !== undefined && holder !== worker) {
+    throw new ConflictError(
+      `shard ${shard} of ${of} of iteration ${iteration} is already taken by worker ${holder}: give each data-parallel worker its own shard ` +
+        `(shard=0..${of - 1}); a restarted worker takes its shard back with the same worker id`,
+    );
+  }
+  run.claims.set(key, worker);
 }

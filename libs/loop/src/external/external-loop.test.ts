@@ -5,34 +5,9 @@ import type { Subscription } from '@xp/event-log';
 import { readRunEvents } from '../loop/run-history';
 import { verifyReplay } from '../loop/verify-replay';
 import { startAllServices } from '../services/services-testing';
-import { EXTERNAL_CONFIG, FakeExternalLoop } from '../testing/external-loop-fixture';
+import { driveRun, EXTERNAL_CONFIG, FakeExternalLoop, sampleAll } from '../testing/external-loop-fixture';
 import { openTempLog, tamperingLog, type TempLog } from '../testing/loop-fixtures';
-import type { DeliveredDecision } from './decision-feed';
 import { forkExternalRun } from './fork-external-run';
-
-/** Reports every attempt of a curriculum decision, the last one only when `finish` (so a test can look in between). */
-async function sampleAll(loop: FakeExternalLoop, decision: DeliveredDecision, finish = true): Promise<void> {
-  const iteration = (decision.event.payload as { iteration: number }).iteration;
-  const attempts = decision.problems!.flatMap((p) => p.attempts.map((a) => ({ p, a })));
-  const events = attempts.flatMap(({ p, a }) => loop.attempt(a.sampleId, p.problemId, iteration, a.attempt, a.seed, (p.index + a.attempt + iteration) % 2 === 0));
-  await loop.append(...(finish ? events : events.slice(0, -1)));
-}
-
-/** Drives an external run through both iterations: every decision comes from the services. */
-async function driveRun(loop: FakeExternalLoop): Promise<void> {
-  await loop.append(loop.modelUpdated());
-  await loop.append(loop.evaluation(0.1));
-  let after = 0;
-  for (let iteration = 1; iteration <= 2; iteration++) {
-    const [curriculum] = await loop.next('curriculum.decided', after);
-    await sampleAll(loop, curriculum);
-    const batches = await loop.next('replay.batch', curriculum.offset + 1);
-    await loop.append(loop.modelUpdated(batches.map((b) => (b.event.payload as { batchId: string }).batchId)));
-    await loop.append(loop.evaluation(0.1 * (iteration + 1)));
-    after = batches.at(-1)!.offset + 1;
-  }
-  await loop.next('run.finished', after);
-}
 
 describe('an external run driven by the curriculum and replay services', () => {
   let temp: TempLog;

@@ -61,76 +61,101 @@ type Phase =
  * Each decision's watermark is the offset just past the report that completed its inputs.
  */
 export function externalProgress(facts: ExternalRunFacts): ExternalProgress {
-  const { config, runId } = facts;
-  const lastIteration = facts.inheritedIteration + config.iterations;
-  let iteration = facts.inheritedIteration;
-  let phase: Phase = { name: facts.inheritedIteration > 0 ? 'setup' : 'first-checkpoint' };
-  let due: DueDecision | undefined;
-  let finished = false;
-  const seen = new Set<string>();
+  const tracker = new ExternalProgressTracker(facts);
+  for (const entry of facts.own) tracker.apply(entry);
+  return tracker.progress();
+}
 
-  const iterationDone = (watermark: number) => {
-    due = { kind: iteration >= lastIteration ? 'finish' : 'curriculum', iteration: iteration >= lastIteration ? iteration : iteration + 1, watermark };
-    phase = { name: 'deciding' };
-  };
-  const afterModel = (watermark: number) => {
-    if (config.triggers.curriculum === 'model.updated') iterationDone(watermark);
-    else phase = { name: 'evaluating', evaluated: new Set() };
-  };
-  const evaluationsNeeded = () => Math.max(1, facts.heldOutBenchmarks.size);
+/**
+ * `externalProgress` one event at a time, for a reader that follows a run as it grows (the decision
+ * feed): `apply` each own event in log order, then `progress()` is what `externalProgress` over the
+ * same events says. `facts.own` is not read; `heldOutBenchmarks` and `replayBatchesAt` are asked
+ * when an event needs them, so they must answer for the log up to that event.
+ */
+export class ExternalProgressTracker {
+  private iteration: number;
+  private phase: Phase;
+  private due: DueDecision | undefined;
+  private finished = false;
+  private readonly seen = new Set<string>();
+  private readonly lastIteration: number;
 
-  for (const { event, offset } of facts.own) {
-    if (seen.has(event.eventId)) continue;
-    seen.add(event.eventId);
+  constructor(private readonly facts: Omit<ExternalRunFacts, 'own'>) {
+    this.lastIteration = facts.inheritedIteration + facts.config.iterations;
+    this.iteration = facts.inheritedIteration;
+    this.phase = { name: facts.inheritedIteration > 0 ? 'setup' : 'first-checkpoint' };
+  }
+
+  apply({ event, offset }: { event: XpEvent; offset: number }): void {
+    const { config, runId } = this.facts;
+    if (this.seen.has(event.eventId)) return;
+    this.seen.add(event.eventId);
+    const phase = this.phase;
     switch (event.type) {
       case 'run.started':
       case 'problem.registered':
         // A fork's own history opens with its run.started and the problems it registers again.
-        if (phase.name === 'setup') due = { kind: 'curriculum', iteration: iteration + 1, watermark: offset + 1 };
+        if (phase.name === 'setup') this.due = { kind: 'curriculum', iteration: this.iteration + 1, watermark: offset + 1 };
         break;
       case 'curriculum.decided': {
-        iteration = event.payload.iteration;
-        due = undefined;
+        const iteration = (this.iteration = event.payload.iteration);
+        this.due = undefined;
         const planned = new Set(event.payload.problemIds.flatMap((_, p) =>
           Array.from({ length: config.attemptsPerProblem }, (__, a) => trainingSampleId(runId, iteration, p, a))));
-        phase = { name: 'sampling', planned, verified: new Set(), rewarded: new Set() };
+        this.phase = { name: 'sampling', planned, verified: new Set(), rewarded: new Set() };
         break;
       }
       case 'sample.verified':
       case 'reward.assigned': {
-        if (phase.name !== 'sampling' || due || !phase.planned.has(event.payload.sampleId)) break;
+        if (phase.name !== 'sampling' || this.due || !phase.planned.has(event.payload.sampleId)) break;
         (event.type === 'sample.verified' ? phase.verified : phase.rewarded).add(event.payload.sampleId);
         if (judged(phase) >= replayThreshold(config, phase.planned.size)) {
           const watermark = offset + 1;
-          due = { kind: 'replay', iteration, watermark };
-          if (facts.replayBatchesAt(iteration, watermark) === 0) iterationDone(watermark);
+          this.due = { kind: 'replay', iteration: this.iteration, watermark };
+          if (this.facts.replayBatchesAt(this.iteration, watermark) === 0) this.iterationDone(watermark);
         }
         break;
       }
       case 'replay.batch':
-        due = undefined;
-        phase = { name: 'training', batches: phase.name === 'training' ? phase.batches + 1 : 1 };
+        this.due = undefined;
+        this.phase = { name: 'training', batches: phase.name === 'training' ? phase.batches + 1 : 1 };
         break;
       case 'model.updated':
-        if (phase.name === 'first-checkpoint' || phase.name === 'training') afterModel(offset + 1);
+        if (phase.name === 'first-checkpoint' || phase.name === 'training') this.afterModel(offset + 1);
         break;
-      case 'evaluation.completed':
+      case 'evaluation.completed': {
         if (phase.name !== 'evaluating') break;
         phase.evaluated.add(event.payload.benchmark);
-        if (facts.heldOutBenchmarks.size === 0 || [...facts.heldOutBenchmarks].every((b) => phase.name === 'evaluating' && phase.evaluated.has(b))) {
-          iterationDone(offset + 1);
-        }
+        const heldOut = this.facts.heldOutBenchmarks;
+        if (heldOut.size === 0 || [...heldOut].every((b) => phase.evaluated.has(b))) this.iterationDone(offset + 1);
         break;
+      }
       case 'run.finished':
-        finished = true;
-        due = undefined;
+        this.finished = true;
+        this.due = undefined;
         break;
       default:
         break;
     }
   }
-  if (finished) return { iteration, finished };
-  return { iteration, due, waiting: waitingFor(phase, due, config, facts, evaluationsNeeded()), finished };
+
+  progress(): ExternalProgress {
+    const { iteration, due, finished } = this;
+    if (finished) return { iteration, finished };
+    const evaluations = Math.max(1, this.facts.heldOutBenchmarks.size);
+    return { iteration, due, waiting: waitingFor(this.phase, due, this.facts.config, this.facts, evaluations), finished };
+  }
+
+  private iterationDone(watermark: number): void {
+    const last = this.iteration >= this.lastIteration;
+    this.due = { kind: last ? 'finish' : 'curriculum', iteration: last ? this.iteration : this.iteration + 1, watermark };
+    this.phase = { name: 'deciding' };
+  }
+
+  private afterModel(watermark: number): void {
+    if (this.facts.config.triggers.curriculum === 'model.updated') this.iterationDone(watermark);
+    else this.phase = { name: 'evaluating', evaluated: new Set() };
+  }
 }
 
 function judged(phase: Extract<Phase, { name: 'sampling' }>): number {
@@ -143,7 +168,7 @@ function replayThreshold(config: ExternalLoopConfig, planned: number): number {
   return Math.min(planned, config.triggers.replayMinAttempts ?? planned);
 }
 
-function waitingFor(phase: Phase, due: DueDecision | undefined, config: ExternalLoopConfig, facts: ExternalRunFacts, evaluations: number): Waiting {
+function waitingFor(phase: Phase, due: DueDecision | undefined, config: ExternalLoopConfig, facts: Pick<ExternalRunFacts, 'heldOutBenchmarks'>, evaluations: number): Waiting {
   if (due) {
     const stage = due.kind === 'replay' ? 'replay' : 'curriculum';
     return { stage, message: `waiting for the ${stage} service: ${due.kind === 'finish' ? 'run.finished' : `${due.kind} of iteration ${due.iteration}`} is due` };

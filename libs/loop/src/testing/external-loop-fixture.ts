@@ -83,3 +83,42 @@ export class FakeExternalLoop {
     }
   }
 }
+
+/** Reports every attempt of a curriculum decision, the last one only when `finish` (so a test can look in between). */
+export async function sampleAll(loop: FakeExternalLoop, decision: DeliveredDecision, finish = true): Promise<void> {
+  const iteration = (decision.event.payload as { iteration: number }).iteration;
+  const attempts = decision.problems!.flatMap((p) => p.attempts.map((a) => ({ p, a })));
+  const events = attempts.flatMap(({ p, a }) => loop.attempt(a.sampleId, p.problemId, iteration, a.attempt, a.seed, (p.index + a.attempt + iteration) % 2 === 0));
+  await loop.append(...(finish ? events : events.slice(0, -1)));
+}
+
+/**
+ * Drives an external run through its two iterations: every decision comes from the services.
+ * `afterReport` runs after each report the loop appends (a test looks at the run in between).
+ */
+export async function driveRun(loop: FakeExternalLoop, afterReport: () => Promise<void> = async () => undefined): Promise<void> {
+  const report = async (...events: XpEvent[]) => {
+    await loop.append(...events);
+    await afterReport();
+  };
+  await afterReport();
+  await report(loop.modelUpdated());
+  await report(loop.evaluation(0.1));
+  let after = 0;
+  for (let iteration = 1; iteration <= 2; iteration++) {
+    const [curriculum] = await loop.next('curriculum.decided', after);
+    await sampleAll(loop, curriculum, false);
+    await afterReport();
+    // The last reward completes the replay decision's inputs.
+    const last = curriculum.problems!.at(-1)!;
+    const attempt = last.attempts.at(-1)!;
+    await report(loop.attempt(attempt.sampleId, last.problemId, iteration, attempt.attempt, attempt.seed, (last.index + attempt.attempt + iteration) % 2 === 0)[2]);
+    const batches = await loop.next('replay.batch', curriculum.offset + 1);
+    await afterReport();
+    await report(loop.modelUpdated(batches.map((b) => (b.event.payload as { batchId: string }).batchId)));
+    await report(loop.evaluation(0.1 * (iteration + 1)));
+    after = batches.at(-1)!.offset + 1;
+  }
+  await loop.next('run.finished', after);
+  await afterReport();
+}
