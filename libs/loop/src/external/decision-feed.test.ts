@@ -94,20 +94,32 @@ describe('the decision feed follows runs incrementally', () => {
     expect((await new DecisionFeed(temp.log).read('default', 'ext-incremental', 0)).decisions).toEqual(expected);
   }, 60000);
 
+  it('keeps recent outputs up to its budget and reads older ones back from the log', async () => {
+    const loop = new FakeExternalLoop(temp.log, 'ext-small-cache');
+    await loop.start();
+    await driveRun(loop);
+    // Outputs are `answer N` (8 or 9 characters): a budget of 40 keeps the last four or five.
+    const feed = new DecisionFeed(temp.log, { outputCacheChars: 40 });
+    expect((await feed.read('default', 'ext-small-cache', 0)).decisions).toEqual(await deliveriesFromFullHistory(feed, 'ext-small-cache'));
+    expect(feed.held().outputChars).toBeGreaterThan(30);
+    expect(feed.held().outputChars).toBeLessThanOrEqual(40);
+  }, 60000);
+
   it('drops a finished run to a summary and rebuilds it from the log when its earlier decisions are read again', async () => {
     const loop = new FakeExternalLoop(temp.log, 'ext-finished');
     await loop.start();
     await driveRun(loop);
     const other = new FakeExternalLoop(temp.log, 'ext-running');
     await other.start();
-    const feed = new DecisionFeed(temp.log);
+    // No output cache: every delivered output is read back from the log.
+    const feed = new DecisionFeed(temp.log, { outputCacheChars: 0 });
     const { decisions: [finish] } = await feed.read('default', 'ext-finished', (await loop.feed.latest('default', 'ext-finished')).end - 1);
     expect(finish?.type).toBe('run.finished');
     await feed.latest('default', 'ext-running');
-    expect(feed.held()).toEqual({ running: 1, finished: 1, rebuilt: 0 });
+    expect(feed.held()).toEqual({ running: 1, finished: 1, rebuilt: 0, outputChars: 0 });
     expect(await feed.latest('default', 'ext-finished')).toMatchObject({ finished: true, iteration: 2 });
 
     expect((await feed.read('default', 'ext-finished', 0)).decisions).toEqual(await deliveriesFromFullHistory(feed, 'ext-finished'));
-    expect(feed.held()).toEqual({ running: 1, finished: 1, rebuilt: 1 });
+    expect(feed.held()).toEqual({ running: 1, finished: 1, rebuilt: 1, outputChars: 0 });
   }, 60000);
 });

@@ -6,6 +6,7 @@ import { scanPartition } from '../services/partition-scan';
 import { declaresExternalStages, resolveExternalConfig } from './external-config';
 import type { Waiting } from './external-progress';
 import { FeedRun, finishedSummary, type FinishedRun } from './feed-run';
+import { OutputCache } from './output-cache';
 import { readSampleOutputs } from './sample-outputs';
 
 /** A curriculum decision's problem as an external sampler needs it. */
@@ -76,8 +77,12 @@ const REBUILT_RUNS = 4;
 export class DecisionFeed {
   private readonly partitions = new Map<number, { next: number; runs: Map<string, Indexed> }>();
   private readonly rebuilt = new Map<string, Promise<FeedRun>>();
+  private readonly outputs: OutputCache;
 
-  constructor(private readonly log: EventLog) {}
+  /** `outputCacheChars`: characters of recent sample outputs kept for delivery (default about 64 MB). */
+  constructor(private readonly log: EventLog, options: { outputCacheChars?: number } = {}) {
+    this.outputs = new OutputCache(options.outputCacheChars);
+  }
 
   /** The run's decisions at offsets >= after, with what they refer to; NotFoundError for other teams' runs. */
   async read(team: string, runId: string, after: number, shard?: ShardRequest): Promise<{ decisions: DeliveredDecision[]; end: number }> {
@@ -89,7 +94,8 @@ export class DecisionFeed {
     }
     const full = 'running' in run ? run.running : await this.rebuild(runId);
     const wanted = full.decisions.filter((d) => d.offset >= after);
-    return { decisions: await Promise.all(wanted.map((d) => this.deliver(full, d, shard))), end };
+    const outputs = await this.outputsOf(full, wanted);
+    return { decisions: wanted.map((d) => this.deliver(full, d, outputs, shard)), end };
   }
 
   /** The offset of the run's latest curriculum decision (where a trainer without a cursor resumes) and what the run waits for. */
@@ -118,7 +124,7 @@ export class DecisionFeed {
   }
 
   /** How many runs the feed holds, by kind: running runs carry state, finished ones a summary. */
-  held(): { running: number; finished: number; rebuilt: number } {
+  held(): { running: number; finished: number; rebuilt: number; outputChars: number } {
     let running = 0;
     let finished = 0;
     for (const { runs } of this.partitions.values()) {
@@ -127,7 +133,7 @@ export class DecisionFeed {
         else if ('finished' in run) finished++;
       }
     }
-    return { running, finished, rebuilt: this.rebuilt.size };
+    return { running, finished, rebuilt: this.rebuilt.size, outputChars: this.outputs.size };
   }
 
   private async run(team: string, runId: string): Promise<{ run: Exclude<Indexed, { refused: string }>; end: number }> {
@@ -162,7 +168,7 @@ export class DecisionFeed {
     if (refused !== undefined) return { team: event.team, refused };
     const start = event as EventOf<'run.started'>;
     const inherited = await inheritedEntries(this.log, start.payload.parentRunId, start.payload.forkedAtOffset);
-    return { running: new FeedRun(start.runId, start, resolveExternalConfig(start.payload.config), inherited) };
+    return { running: new FeedRun(start.runId, start, resolveExternalConfig(start.payload.config), inherited, this.outputs) };
   }
 
   /** A finished run read from before its end: its state again, from the log. */
@@ -185,7 +191,25 @@ export class DecisionFeed {
     return run;
   }
 
-  private async deliver(run: FeedRun, { offset, event }: { offset: number; event: XpEvent }, shard?: ShardRequest): Promise<DeliveredDecision> {
+  /** The outputs the replay batches among `decisions` deliver: from the cache, the rest read back from the log in one go. */
+  private async outputsOf(run: FeedRun, decisions: Array<{ event: XpEvent }>): Promise<Map<string, { problemId: string; output: string }>> {
+    const found = new Map<string, { problemId: string; output: string }>();
+    const missing: Array<{ sampleId: string; runId: string; offset: number }> = [];
+    for (const { event } of decisions) {
+      if (event.type !== 'replay.batch') continue;
+      for (const sampleId of event.payload.sampleIds) {
+        const location = run.samples.get(sampleId);
+        if (!location) throw new NotFoundError(`replay batch ${event.payload.batchId} names sample ${sampleId}, which the log does not hold`);
+        const cached = this.outputs.get(location.runId, sampleId);
+        if (cached) found.set(sampleId, cached);
+        else missing.push({ sampleId, ...location });
+      }
+    }
+    for (const [sampleId, sample] of await readSampleOutputs(this.log, missing)) found.set(sampleId, sample);
+    return found;
+  }
+
+  private deliver(run: FeedRun, { offset, event }: { offset: number; event: XpEvent }, outputs: Map<string, { problemId: string; output: string }>, shard?: ShardRequest): DeliveredDecision {
     if (event.type === 'curriculum.decided') {
       const { iteration, problemIds } = event.payload;
       if (shard) claim(run, iteration, shard);
@@ -204,11 +228,6 @@ export class DecisionFeed {
     }
     if (event.type === 'replay.batch') {
       const { sampleIds, probabilities } = event.payload;
-      const outputs = await readSampleOutputs(this.log, sampleIds.map((sampleId) => {
-        const location = run.samples.get(sampleId);
-        if (!location) throw new NotFoundError(`replay batch ${event.payload.batchId} names sample ${sampleId}, which the log does not hold`);
-        return { sampleId, ...location };
-      }));
       const samples = sampleIds.map((sampleId, i): DeliveredSample => {
         const { problemId, output } = outputs.get(sampleId)!;
         return { sampleId, problemId, output, reward: run.rewards.get(sampleId) ?? 0, ...(probabilities ? { probability: probabilities[i] } : {}) };

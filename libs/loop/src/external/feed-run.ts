@@ -4,6 +4,7 @@ import type { HistoryEntry } from '../loop/run-history';
 import { decideReplayStage } from '../loop/stages/replay-stage';
 import type { ExternalLoopConfig } from './external-config';
 import { ExternalProgressTracker, type ExternalProgress } from './external-progress';
+import type { OutputCache } from './output-cache';
 
 /** Where a sample's first report lies in the log: its output is read back from there when a batch is delivered. */
 export interface SampleLocation {
@@ -18,8 +19,8 @@ const DECISION_TYPES = new Set(['curriculum.decided', 'replay.batch', 'run.finis
  * What the decision feed keeps of one running external run, updated one event at a time: the loop
  * state its triggers read (without sample outputs), where each sample's output lies in the log, the
  * rewards and verdicts deliveries report, the decisions, and the run's progress. Nothing is rebuilt
- * per poll, and no output text is held: a run's memory grows with its sample count, not with the
- * size of its outputs.
+ * per poll, and output text is left to the feed's bounded cache: a run's memory grows with its
+ * sample count, not with the size of its outputs.
  */
 export class FeedRun {
   readonly state: LoopState = emptyState();
@@ -34,7 +35,10 @@ export class FeedRun {
   private readonly heldOutBenchmarks = new Set<string>();
   private readonly tracker: ExternalProgressTracker;
 
-  constructor(readonly runId: string, start: EventOf<'run.started'>, readonly config: ExternalLoopConfig, inherited: readonly HistoryEntry[]) {
+  constructor(
+    readonly runId: string, start: EventOf<'run.started'>, readonly config: ExternalLoopConfig, inherited: readonly HistoryEntry[],
+    private readonly outputs: OutputCache,
+  ) {
     this.start = start;
     for (const entry of inherited) this.fold(entry);
     this.inheritedIteration = inherited.length > 0 ? this.state.lastIteration : 0;
@@ -81,8 +85,11 @@ export class FeedRun {
       }
       case 'sample.generated':
         // First report wins, as in the state's own fold (a re-report carries the same fact).
-        if (!this.samples.has(event.payload.sampleId)) this.samples.set(event.payload.sampleId, { runId: event.runId, offset });
-        // The state never reads output text; leaving it out keeps kilobyte outputs out of memory.
+        if (!this.samples.has(event.payload.sampleId)) {
+          this.samples.set(event.payload.sampleId, { runId: event.runId, offset });
+          this.outputs.put(event.runId, event.payload.sampleId, event.payload.problemId, event.payload.output);
+        }
+        // The state never reads output text; only the feed's bounded cache keeps recent outputs.
         applyEvent(this.state, { ...entry, event: { ...event, payload: { ...event.payload, output: '' } } });
         return;
       case 'sample.verified':
