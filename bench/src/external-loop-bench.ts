@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { migrate, openAnalyticsStore, readOnlySqlText } from '@xp/analytics';
 import { startApiServer } from '@xp/api';
 import { ApiKeyStore } from '@xp/auth';
-import { EmbeddedEventLog, encodeEvent, TOPICS } from '@xp/event-log';
+import { AppendSignal, EmbeddedEventLog, encodeEvent, signallingLog, TOPICS, type EventLog } from '@xp/event-log';
 import { EventFactory, SchemaRegistry, type EventType, type PayloadByType, type XpEvent } from '@xp/events';
 import { DecisionFeed, startLoopService, type LoopDecision } from '@xp/loop';
 import { caughtUp, PROJECTOR_GROUP, startProjector } from '@xp/projector';
@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   const bytes = numberArgument('--bytes', 4096);
   const repeat = numberArgument('--repeat', 10);
   const dir = mkdtempSync(join(tmpdir(), 'xp-external-bench-'));
-  const log = EmbeddedEventLog.open({ dir: join(dir, 'log') });
+  // As in `xp up`: the services' appends wake the API's long polls in this process.
+  const appended = new AppendSignal();
+  const log = signallingLog(EmbeddedEventLog.open({ dir: join(dir, 'log') }), appended);
   const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
   await migrate(store);
   const keys = ApiKeyStore.open(dir);
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
   const services = await Promise.all((['curriculum', 'replay'] as const).map((name) => startLoopService(name, {
     log, dataDir: dir, onDecision: (d) => decisions.push(d), onError: (error) => console.error(`${name}: ${(error as Error).message}`),
   })));
-  const feed = new DecisionFeed(log);
+  const feed = new DecisionFeed(log, { appended });
   const server = await startApiServer(
     { log, analytics: store, keys, registry: new SchemaRegistry(), telemetry: new Telemetry(), decisions: feed },
     { port: 0, logger: false },
@@ -137,7 +139,7 @@ async function timedMs(work: () => Promise<unknown>): Promise<number> {
 }
 
 /** An external run with one iteration of `samples` attempts, every one kept, and its replay decision drawn. */
-async function externalRunWithReplay(log: EmbeddedEventLog, feed: DecisionFeed, samples: number, bytes: number): Promise<{ runId: string; after: number }> {
+async function externalRunWithReplay(log: EventLog, feed: DecisionFeed, samples: number, bytes: number): Promise<{ runId: string; after: number }> {
   const runId = 'delivery-run';
   const factory = new EventFactory({ team: 'bench', experimentId: 'bench', runId, producer: 'bench-trainer' });
   const event = <T extends EventType>(type: T, payload: PayloadByType[T]) => factory.create(type, payload) as XpEvent;

@@ -27,6 +27,7 @@ import calendar
 import hashlib
 import json
 import os
+import threading
 import time
 import urllib.parse
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence
@@ -245,7 +246,7 @@ class Iteration:
         if self.decision is None:
             self._batches = []
             return self._batches
-        self.run.flush(timeout)  # the reports that trigger replay must reach the server first
+        _flush_behind(self.run, timeout)  # the reports that trigger replay must reach the server
         deadline = time.monotonic() + timeout
         while True:
             decisions = self._client.poll(self.consumed, deadline - time.monotonic())
@@ -306,7 +307,7 @@ def iterations(run: Any, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Iterati
         cursor.finished = 0
         cursor.save()
     while True:
-        run.flush(timeout)  # what the body reported must reach the server before the next decision can come
+        _flush_behind(run, timeout)  # what the body reported must reach the server before the next decision can come
         deadline = time.monotonic() + timeout
         decisions: List[Dict[str, Any]] = []
         while not decisions:
@@ -327,6 +328,15 @@ def iterations(run: Any, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Iterati
                 cursor.save()
                 break
             cursor.after = decision["offset"] + 1
+
+
+def _flush_behind(run: Any, timeout: float) -> None:
+    """Sends what was reported now, without waiting here for the server's answer.
+
+    The long poll that follows waits for the decision those reports complete; waiting for their
+    acknowledgement first would only add its round trip to every decision.
+    """
+    threading.Thread(target=run.flush, args=(timeout,), name="xp-client-flush", daemon=True).start()
 
 
 def _wait_for_run(client: DecisionClient, timeout: float) -> Dict[str, Any]:

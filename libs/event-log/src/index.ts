@@ -5,5 +5,6 @@ export { recordBytes } from './record-size';
 export { EmbeddedEventLog, type EmbeddedLogOptions } from './embedded/embedded-log';
 export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
 export { openEventLog, type EventLogConfig } from './open-event-log';
+export { AppendSignal, signallingLog, type AppendListener } from './append-signal';
 export { checkLogNamespace, namespacedLog, type LogNamespace } from './namespaced-log';
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';

@@ -25,4 +25,4 @@ export { LOOP_SERVICES, type LoopServiceName, type TurnKind } from './services/t
 export { resolveExternalConfig, declaresExternalStages, externalConfigIssue, STAGES, CURRICULUM_TRIGGERS, type ExternalLoopConfig, type StageName } from './external/external-config';
 export { externalProgress, type ExternalProgress, type Waiting, type DueDecision } from './external/external-progress';
 export { forkExternalRun, isExternalRun, type ForkExternalRunOptions } from './external/fork-external-run';
-export { DecisionFeed, type LatestDecision, type DeliveredDecision, type DeliveredProblem, type DeliveredSample, type ShardRequest } from './external/decision-feed';
+export { DecisionFeed, type DecisionFeedOptions, type LatestDecision, type DeliveredDecision, type DeliveredProblem, type DeliveredSample, type ShardRequest } from './external/decision-feed';

@@ -1,11 +1,13 @@
 import { migrate, openAnalyticsStore, readAnalyticsConfig, requireMigrated, type AnalyticsStore } from '@xp/analytics';
-import { openEventLog, type EventLog } from '@xp/event-log';
+import { AppendSignal, openEventLog, signallingLog, type EventLog } from '@xp/event-log';
 import { eventLogConfig, type BusFlags } from './config';
 
 /** The parts a command opens, closed together in reverse order. */
 export interface Stack {
   dataDir: string;
   log: EventLog;
+  /** Appends made through `log` by this process, as they are acknowledged (long polls wake on them). */
+  appended: AppendSignal;
   close(): Promise<void>;
 }
 
@@ -15,8 +17,9 @@ export interface AnalyticsStack extends Stack {
 
 export async function openLogStack(flags: BusFlags): Promise<Stack> {
   const config = eventLogConfig(flags);
-  const log = await openEventLog(config);
-  return { dataDir: config.dataDir, log, close: () => log.close() };
+  const appended = new AppendSignal();
+  const log = signallingLog(await openEventLog(config), appended);
+  return { dataDir: config.dataDir, log, appended, close: () => log.close() };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, UsageError, type EventOf, type XpEvent } from '@xp/events';
-import { TOPICS, type EventLog } from '@xp/event-log';
+import { TOPICS, type AppendSignal, type EventLog } from '@xp/event-log';
 import { inheritedEntries, readRunEvents } from '../loop/run-history';
 import { attemptSeed, trainingSampleId } from '../loop/stages/sampling-stage';
 import { scanPartition } from '../services/partition-scan';
@@ -7,6 +7,7 @@ import { declaresExternalStages, resolveExternalConfig } from './external-config
 import type { Waiting } from './external-progress';
 import { FeedRun, finishedSummary, type FinishedRun } from './feed-run';
 import { OutputCache } from './output-cache';
+import { PartitionWatch } from './partition-watch';
 import { readSampleOutputs } from './sample-outputs';
 
 /** A curriculum decision's problem as an external sampler needs it. */
@@ -61,6 +62,15 @@ export interface ShardRequest {
   worker: string;
 }
 
+export interface DecisionFeedOptions {
+  /** Characters of recent sample outputs kept for delivery (default about 64 MB). */
+  outputCacheChars?: number;
+  /** Appends made in this process (`xp up`'s loop services and ingest): long polls wake on them at once. */
+  appended?: AppendSignal;
+  /** How often long polls look for appends made by other processes (default 5 ms embedded, 20 ms on Kafka: one look serves every poll). */
+  pollMs?: number;
+}
+
 /** A run the feed indexes: running (its incremental state), finished (a summary), or refused (a built-in run, an invalid config). */
 type Indexed = { running: FeedRun } | { finished: FinishedRun } | { team: string; refused: string };
 
@@ -78,10 +88,11 @@ export class DecisionFeed {
   private readonly partitions = new Map<number, { next: number; runs: Map<string, Indexed> }>();
   private readonly rebuilt = new Map<string, Promise<FeedRun>>();
   private readonly outputs: OutputCache;
+  private readonly watch: PartitionWatch;
 
-  /** `outputCacheChars`: characters of recent sample outputs kept for delivery (default about 64 MB). */
-  constructor(private readonly log: EventLog, options: { outputCacheChars?: number } = {}) {
+  constructor(private readonly log: EventLog, options: DecisionFeedOptions = {}) {
     this.outputs = new OutputCache(options.outputCacheChars);
+    this.watch = new PartitionWatch(log, options.pollMs ?? (log.kind === 'kafka' ? 20 : 5), options.appended);
   }
 
   /** The run's decisions at offsets >= after, with what they refer to; NotFoundError for other teams' runs. */
@@ -117,10 +128,12 @@ export class DecisionFeed {
     };
   }
 
-  /** The next offset of the run's partition: a long poll waits for it to move. */
-  async endOf(runId: string): Promise<number> {
-    const partition = await this.log.partitionFor(TOPICS.events, runId);
-    return (await this.log.endOffsets(TOPICS.events))[partition] ?? 0;
+  /**
+   * Waits until the run's partition grows past `end` (the `end` a read returned): true then, false
+   * once `timeoutMs` passed or `abort` fired. A long poll reads again when it is true.
+   */
+  async waitPast(runId: string, end: number, timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
+    return this.watch.past(await this.log.partitionFor(TOPICS.events, runId), end, timeoutMs, abort);
   }
 
   /** How many runs the feed holds, by kind: running runs carry state, finished ones a summary. */

@@ -13,6 +13,6 @@ export interface DecisionSource {
   read(team: string, runId: string, after: number, shard?: ShardClaim): Promise<{ decisions: Array<{ offset: number }>; end: number }>;
   /** The latest curriculum decision's offset and iteration, and what the run waits for. */
   latest(team: string, runId: string): Promise<{ startedAt: string; offset?: number; iteration?: number; finished: boolean; waiting?: { stage: string; message: string }; end: number }>;
-  /** The next offset of the run's partition; a long poll waits for it to move. */
-  endOf(runId: string): Promise<number>;
+  /** Waits until the run's partition grows past `end` (a read's `end`): true then, false once `timeoutMs` passed or `abort` fired. */
+  waitPast(runId: string, end: number, timeoutMs: number, abort?: AbortSignal): Promise<boolean>;
 }

@@ -37,22 +37,20 @@ export class DecisionsController {
     const waitMs = Math.min(integer(query.wait ?? '0', 'wait', 0), MAX_WAIT_SECONDS) * 1000;
     const shard = shardClaim(query);
     const source = this.source();
-    let closed = false;
-    req.on('close', () => { closed = true; });
+    // A client that hangs up ends its wait at once.
+    const hungUp = new AbortController();
+    req.on('close', () => hungUp.abort());
     const deadline = Date.now() + waitMs;
-    const pollMs = this.deps.log.kind === 'kafka' ? 100 : 5;
     for (;;) {
       const { decisions, end } = await this.answer(() => source.read(team, runId, after, shard));
       if (decisions.length > 0) {
         res.status(HttpStatus.OK).type('application/x-ndjson').send(decisions.map((d) => `${JSON.stringify(d)}\n`).join(''));
         return;
       }
-      // Nothing yet: wait until the run's partition moves (or the wait is over), then read again.
-      while (!closed && Date.now() < deadline && (await source.endOf(runId)) <= end) {
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
-      if (closed) return;
-      if (Date.now() >= deadline) {
+      // Nothing yet: wait until the run's partition grows (or the wait is over), then read again.
+      const moved = await source.waitPast(runId, end, deadline - Date.now(), hungUp.signal);
+      if (hungUp.signal.aborted) return;
+      if (!moved) {
         const latest = await this.answer(() => source.latest(team, runId));
         if (latest.waiting) res.setHeader('x-xp-waiting', latest.waiting.message);
         res.status(HttpStatus.NO_CONTENT).end();

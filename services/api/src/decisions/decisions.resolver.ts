@@ -5,8 +5,8 @@ import { API_DEPENDENCIES, type ApiDependencies } from '../api-dependencies';
 import type { RequestContext } from '../graphql/request-context';
 import type { DecisionSource } from './decision-source';
 
-/** How often a runDecisions subscription looks for the run's partition to move. */
-export const DECISIONS_POLL_MS = 20;
+/** Longest single wait of a runDecisions subscription before it reads again. */
+const FOLLOW_WAIT_MS = 30_000;
 
 @Resolver('Query')
 export class DecisionsQueryResolver {
@@ -56,7 +56,7 @@ async function* follow(decisions: DecisionSource, team: string, runId: string, a
       next = decision.offset + 1;
       if ((decision as { type?: string }).type === 'run.finished') return;
     }
-    while ((await decisions.endOf(runId)) <= end) await new Promise((resolve) => setTimeout(resolve, DECISIONS_POLL_MS));
+    await decisions.waitPast(runId, end, FOLLOW_WAIT_MS);
   }
 }
 

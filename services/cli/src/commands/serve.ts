@@ -41,7 +41,7 @@ async function serveApi(flags: BusFlags & { port: string; host: string }, teleme
   const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`), 'loop-services');
   try {
     const server = await startApiServer(
-      { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, decisions: new DecisionFeed(stack.log), admitEvent: externalConfigIssue },
+      { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, decisions: new DecisionFeed(stack.log, { appended: stack.appended }), admitEvent: externalConfigIssue },
       { port: nonNegativeInt('--port', flags.port, DEFAULT_PORT), host: flags.host, staticDir: DASHBOARD_DIR },
     );
     process.stderr.write(`api listening on ${server.url}\n`);

@@ -48,7 +48,7 @@ export function registerUp(program: Command): void {
     const server = await startApiServer(
       {
         log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, projectedWrites, isReady: () => ready,
-        decisions: new DecisionFeed(stack.log), admitEvent: externalConfigIssue,
+        decisions: new DecisionFeed(stack.log, { appended: stack.appended }), admitEvent: externalConfigIssue,
       },
       { port, host: flags.host, staticDir: DASHBOARD_DIR },
     );
