@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { REPO_ROOT, tempDir, xp } from '../support/cli';
 import { answersOk, freePorts, startXp, stop, waitFor, type XpProcess } from '../support/processes';
 
@@ -48,6 +49,15 @@ describe('bring your own loop on Kafka: xp serve curriculum and replay as proces
 
   afterAll(async () => {
     await Promise.all(children.map((child) => stop(child)));
+    // The broker is shared and outlives the test run: leave no topics of this test behind.
+    const admin = new Kafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${namespace}.`));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('learns, every decision is made by the service processes, and the run replays identical', async () => {
