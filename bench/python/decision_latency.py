@@ -3,9 +3,11 @@
 
     python bench/python/decision_latency.py URL KEY RUN_ID ITERATIONS
 
-Prints one JSON line per decision: {"kind": "curriculum" | "replay", "iteration": i, "ms": ...}, where
-ms runs from just before the completing report (the last attempt's reward; the model update) to the
-decision's arrival in this process (the iterator's next iteration; it.replay_batches() returning).
+Prints one JSON line per decision: {"kind": "curriculum" | "replay", "iteration": i, "ms": ..., "startedAt": ...,
+"arrivedAt": ...}, where ms runs from just before the completing report (the last attempt's reward; the
+model update) to the decision's arrival in this process (the iterator's next iteration;
+it.replay_batches() returning); startedAt and arrivedAt are the same two moments in wall-clock
+milliseconds, so the benchmark can split the time at the log's appends.
 """
 import json
 import os
@@ -15,6 +17,16 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
 
 import xp_client  # noqa: E402
+
+
+def moment():
+    return time.perf_counter(), time.time()
+
+
+def since(start):
+    """The time from `start` to now, and both moments in wall-clock milliseconds."""
+    now = moment()
+    return {"ms": (now[0] - start[0]) * 1000, "startedAt": start[1] * 1000, "arrivedAt": now[1] * 1000}
 
 
 def main() -> int:
@@ -30,17 +42,17 @@ def main() -> int:
     pending = None
     for it in run.iterations():
         if pending is not None:
-            print(json.dumps({"kind": "curriculum", "iteration": it.number, "ms": (time.perf_counter() - pending) * 1000}), flush=True)
+            print(json.dumps({"kind": "curriculum", "iteration": it.number, **since(pending)}), flush=True)
         attempts = [(p, a) for p in it.problems() for a in p.attempts]
         for n, (p, a) in enumerate(attempts):
             if n == len(attempts) - 1:
-                started = time.perf_counter()
+                started = moment()
             it.report(a.sample_id, p.id, "answer", checkpoint=f"ckpt-{it.number}", attempt=a.attempt, seed=a.seed,
                       verdict="correct", reward=1.0, verifier="bench")
         batches = it.replay_batches()
         if attempts:
-            print(json.dumps({"kind": "replay", "iteration": it.number, "ms": (time.perf_counter() - started) * 1000}), flush=True)
-        pending = time.perf_counter()
+            print(json.dumps({"kind": "replay", "iteration": it.number, **since(started)}), flush=True)
+        pending = moment()
         it.log_model_update(f"ckpt-{it.number + 1}", parent=None if it.number == 0 else f"ckpt-{it.number}", batch_ids=[b.id for b in batches],
                             step=it.number, loss=0.0, artifact_uri="file:///dev/null", sha256="0" * 64)
     return 0

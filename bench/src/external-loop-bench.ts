@@ -6,7 +6,9 @@
  * 1. Decision latency: bench/python/decision_latency.py drives an external run of N iterations with
  *    xp_client and times each decision from the report that completes its inputs to its arrival in
  *    the Python process; beside it, the service's own time to decide (from reading the run to the
- *    append being acknowledged, LoopDecision.ms). Overhead = latency - decide time, per decision.
+ *    append being acknowledged, LoopDecision.ms). Overhead = latency - decide time, per decision, split
+ *    at the log's acknowledgements: the report reaching the log (client, HTTP, ingest), the service
+ *    picking the run up, and the appended decision reaching the client (long-poll wake-up, read, HTTP).
  * 2. Replay-batch delivery: an external run whose replay decision draws `--samples` samples with
  *    `--bytes`-byte outputs; GET /v1/runs/{id}/decisions of its batches (outputs, rewards and
  *    probabilities, parsed) against the same sampled rows read as `xp sql` reads them (the read-only
@@ -62,6 +64,12 @@ async function main(): Promise<void> {
     log, dataDir: dir, onDecision: (d) => decisions.push(d), onError: (error) => console.error(`${name}: ${(error as Error).message}`),
   })));
   const feed = new DecisionFeed(log, { appended });
+  // When each record of the event topic was acknowledged, to split a decision's latency at the log.
+  const acknowledgedAt = new Map<string, number>();
+  appended.listen((topic, positions) => {
+    const now = Date.now();
+    if (topic === TOPICS.events) for (const { partition, offset } of positions) acknowledgedAt.set(`${partition} ${offset}`, now);
+  });
   const server = await startApiServer(
     { log, analytics: store, keys, registry: new SchemaRegistry(), telemetry: new Telemetry(), decisions: feed },
     { port: 0, logger: false },
@@ -70,15 +78,24 @@ async function main(): Promise<void> {
     console.log(`decision latency: ${iterations} iterations driven by xp_client (bench/python/decision_latency.py)`);
     // The API answers in this process, so the driver runs alongside it, not blocking it.
     const driver = await runPython([join(REPO, 'bench/python/decision_latency.py'), server.url, key, 'latency-run', String(iterations)], { ...process.env, XP_SPOOL_DIR: join(dir, 'spool'), XP_TEAM: 'bench' });
-    const measured = driver.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; iteration: number; ms: number });
+    const measured = driver.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; iteration: number; ms: number; startedAt: number; arrivedAt: number });
+    const partition = await log.partitionFor(TOPICS.events, 'latency-run');
+    const watermarks = new Map((await feed.read('bench', 'latency-run', 0)).decisions.map((d) => [d.offset, (d.event.payload as { watermark?: number }).watermark]));
     for (const kind of ['curriculum', 'replay']) {
       const rows = measured.filter((m) => m.kind === kind).map((m) => {
         const decided = decisions.find((d) => d.runId === 'latency-run' && d.kind === kind && d.iteration === m.iteration);
         if (!decided) throw new Error(`no ${kind} decision of iteration ${m.iteration} was recorded`);
-        return { latency: m.ms, decide: decided.ms, overhead: m.ms - decided.ms };
+        // The report that completed the decision's inputs is the record just below its watermark.
+        const reported = acknowledgedAt.get(`${partition} ${watermarks.get(decided.offset)! - 1}`)!;
+        const appendedAt = acknowledgedAt.get(`${partition} ${decided.offset}`)!;
+        return {
+          latency: m.ms, decide: decided.ms, overhead: m.ms - decided.ms,
+          toLog: reported - m.startedAt, wake: appendedAt - reported - decided.ms, delivery: m.arrivedAt - appendedAt,
+        };
       });
       const column = (pick: (r: (typeof rows)[number]) => number) => `p50 ${fmt(percentile(rows.map(pick), 50))}, p99 ${fmt(percentile(rows.map(pick), 99))}`;
       console.log(`  ${kind.padEnd(10)} (${rows.length}): report -> decision at the client ${column((r) => r.latency)}; service decides in ${column((r) => r.decide)}; overhead ${column((r) => r.overhead)} (goal: p99 <= 50 ms)`);
+      console.log(`  ${''.padEnd(10)} overhead by leg: report sent and acknowledged by the log ${column((r) => r.toLog)}; log -> service reading the run ${column((r) => r.wake)}; decision appended -> at the client ${column((r) => r.delivery)}`);
     }
 
     console.log(`replay-batch delivery: ${samples} sampled rows with ${bytes}-byte outputs`);
