@@ -3,6 +3,7 @@ import { EmbeddedEventLog } from './embedded/embedded-log';
 import { KafkaEventLog } from './kafka/kafka-log';
 import type { KafkaClientSecurity } from './kafka/kafka-client-config';
 import type { EventLog } from './port';
+import { DEFAULT_TOPIC_SETTINGS, topicPlan, type TopicSettings } from './kafka/topic-plan';
 
 export interface EventLogConfig {
   bus: 'embedded' | 'kafka';
@@ -11,7 +12,7 @@ export interface EventLogConfig {
   /** Kafka bootstrap brokers, e.g. ['127.0.0.1:9092']. */
   brokers: string[];
   /** Client id, TLS and SASL of the Kafka clients (KAFKA_CLIENT_ID, KAFKA_SSL_*, KAFKA_SASL_*), and whether they create missing topics (XP_KAFKA_CREATE_TOPICS). */
-  kafka?: KafkaClientSecurity & { createTopics?: boolean };
+  kafka?: KafkaClientSecurity & { createTopics?: boolean; topics?: TopicSettings };
 }
 
 /** Opens the configured log; every command and service goes through here, so both buses share one code path. */
@@ -19,8 +20,15 @@ export async function openEventLog(config: EventLogConfig): Promise<EventLog> {
   switch (config.bus) {
     case 'embedded':
       return EmbeddedEventLog.open({ dir: config.dataDir });
-    case 'kafka':
-      return KafkaEventLog.connect({ ...config.kafka, brokers: config.brokers });
+    case 'kafka': {
+      const log = await KafkaEventLog.connect({ ...config.kafka, brokers: config.brokers });
+      // Partition counts are re-read at every start: a topic that differs from the configuration stops the process here, not later.
+      await log.requireTopics(topicPlan(config.kafka?.topics ?? DEFAULT_TOPIC_SETTINGS)).catch(async (error) => {
+        await log.close();
+        throw error;
+      });
+      return log;
+    }
     default:
       throw new UsageError(`unknown bus '${String(config.bus)}': use embedded or kafka`);
   }
