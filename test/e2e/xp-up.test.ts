@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { tempDir } from '../support/cli';
-import { answersOk, freePorts, startXp, stop, waitFor, type XpProcess } from '../support/processes';
+import { answersOk, childProcesses, freePorts, isAlive, startXp, stop, waitFor, type XpProcess } from '../support/processes';
 
 /** Everything the test waits for shares this budget; jest's own timeout is above it. */
 const BUDGET_MS = 180_000;
@@ -66,5 +66,21 @@ describe('xp up --demo', () => {
     expect(second.key).toBe(first.key);
     expect(await runs(port, second.key)).toEqual([demoRun]);
     expect(await stop(second.proc, 'SIGINT')).toBe(0);
+  }, BUDGET_MS + 30_000);
+
+  it('stops cleanly on SIGINT while the demo still trains, its demo process included', async () => {
+    const deadline = Date.now() + BUDGET_MS;
+    const [port] = await freePorts(1);
+    const proc = startXp(['up', '--demo', '--iterations', '20', '--port', String(port), '--host', '127.0.0.1'], { ...env, XP_DATA_DIR: join(tempDir('xp-up-'), 'data') });
+    started.push(proc);
+    const demo = await waitFor(async () => childProcesses(proc.child.pid!).find((c) => / demo --iterations 20 /.test(c.args)), 'the demo process', deadline, [proc]);
+    // The API answers while the demo trains; it is not ready until the demo ended.
+    await waitFor(() => answersOk(`http://127.0.0.1:${port}/healthz`), 'the API during the demo', deadline, [proc]);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+
+    expect(await stop(proc, 'SIGINT')).toBe(0);
+    expect(proc.stderr()).toContain('stopping before the demo ended');
+    expect(proc.stdout()).not.toContain('xp is up');
+    expect(isAlive(demo.pid)).toBe(false);
   }, BUDGET_MS + 30_000);
 });

@@ -3,6 +3,7 @@ import type { EventLog } from '@xp/event-log';
 import { forkExternalRun, forkRun, isExternalRun, readRunEvents, runLoop, startRunForServices, verifyReplay } from '@xp/loop';
 import type { LoopControl, ReplayResult, StartRunRequest } from '@xp/api';
 import { newRunId } from './loop-runner';
+import type { ForkRequest } from './loop-processes';
 
 const DEFAULT_ITERATIONS = 4;
 const DEFAULT_SEED = 7;
@@ -22,6 +23,8 @@ export class InProcessLoopControl implements LoopControl {
     private readonly dataDir: string,
     private readonly onFailure: (runId: string, error: unknown) => void,
     private readonly execution: RunExecution = 'in-process',
+    /** Where forks of built-in runs go instead of this process (`xp up`: an `xp fork` process each). */
+    private readonly forks?: { fork(request: ForkRequest): void },
   ) {}
 
   async startRun(request: StartRunRequest): Promise<{ runId: string }> {
@@ -61,9 +64,9 @@ export class InProcessLoopControl implements LoopControl {
       await forkExternalRun({ log: this.log, parentRunId: runId, atOffset, runId: childId, curriculum: curriculum as never, iterations: DEFAULT_ITERATIONS });
       return { runId: childId };
     }
-    this.enqueue(childId, () =>
-      forkRun({ log: this.log, dataDir: this.dataDir, parentRunId: runId, atOffset, runId: childId, curriculum: curriculum as never, iterations: DEFAULT_ITERATIONS }),
-    );
+    const request = { parentRunId: runId, atOffset, runId: childId, curriculum, iterations: DEFAULT_ITERATIONS };
+    if (this.forks) this.forks.fork(request);
+    else this.enqueue(childId, () => forkRun({ log: this.log, dataDir: this.dataDir, ...request, curriculum: curriculum as never }));
     return { runId: childId };
   }
 

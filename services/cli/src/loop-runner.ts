@@ -80,7 +80,7 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
   }
 }
 
-export async function runFork(options: { log: EventLog; dataDir: string; parentRunId: string; atOffset: number; curriculum: string; iterations: number; progress?: boolean }): Promise<RunResult> {
+export async function runFork(options: { log: EventLog; dataDir: string; parentRunId: string; atOffset: number; curriculum: string; iterations: number; runId?: string; progress?: boolean }): Promise<RunResult> {
   const progress = iterationProgress(options.progress ?? true);
   try {
     return await forkRun({
@@ -88,7 +88,7 @@ export async function runFork(options: { log: EventLog; dataDir: string; parentR
       dataDir: options.dataDir,
       parentRunId: options.parentRunId,
       atOffset: options.atOffset,
-      runId: newRunId('fork'),
+      runId: options.runId ?? newRunId('fork'),
       curriculum: options.curriculum as never,
       iterations: options.iterations,
       onProgress: progress.onProgress,

@@ -20,8 +20,9 @@ export function registerLoopCommands(program: Command): void {
       .option('--seed <s>', 'run seed (32-bit); the same seed gives the same decisions and checkpoints', String(DEFAULT_DEMO_SEED))
       .option('--curriculum <strategy>', `curriculum: ${CURRICULUM_STRATEGIES.join(', ')}`)
       .option('--replay <strategy>', `replay: ${REPLAY_STRATEGIES.join(', ')}`)
+      .option('--no-project', 'leave the projection to a running projector (xp up runs its demo this way)')
       .option('--json', 'print the result as one JSON object on the last line'),
-  ).action(async (flags: BusFlags & { iterations: string; seed: string; curriculum?: string; replay?: string; json?: boolean }) => {
+  ).action(async (flags: BusFlags & { iterations: string; seed: string; curriculum?: string; replay?: string; project: boolean; json?: boolean }) => {
     const stack = await openLogStack(flags);
     try {
       const result = await runDemo({
@@ -37,7 +38,7 @@ export function registerLoopCommands(program: Command): void {
     } finally {
       await stack.close();
     }
-    await projectIfFree(flags);
+    if (flags.project) await projectIfFree(flags);
   });
 
   withBusOptions(
@@ -74,14 +75,16 @@ export function registerLoopCommands(program: Command): void {
       .requiredOption('--at <offset>', "offset in the parent's partition (see xp events --run)")
       .requiredOption('--curriculum <strategy>', `curriculum of the child: ${CURRICULUM_STRATEGIES.join(', ')}`)
       .option('--iterations <n>', 'iterations the child runs', '3')
+      .option('--run-id <id>', 'run id of the child (default: a new fork-... id)')
+      .option('--no-project', 'leave the projection to a running projector (xp up runs forks this way)')
       .option('--json', 'print the result as one JSON object on the last line'),
-  ).action(async (runId: string, flags: BusFlags & { at: string; curriculum: string; iterations: string; json?: boolean }) => {
+  ).action(async (runId: string, flags: BusFlags & { at: string; curriculum: string; iterations: string; runId?: string; project: boolean; json?: boolean }) => {
     const stack = await openLogStack(flags);
     try {
       if (await isExternalRun(stack.log, runId)) {
         // The child's sampler and trainer are the parent's external loop: xp decides, the trainer attaches.
         const child = await forkExternalRun({
-          log: stack.log, parentRunId: runId, atOffset: nonNegativeInt('--at', flags.at, 0), runId: newRunId('fork'),
+          log: stack.log, parentRunId: runId, atOffset: nonNegativeInt('--at', flags.at, 0), runId: flags.runId ?? newRunId('fork'),
           curriculum: flags.curriculum as CurriculumStrategy, iterations: nonNegativeInt('--iterations', flags.iterations, 3),
         });
         const summary = { ...child, parentRunId: runId, curriculum: flags.curriculum };
@@ -96,13 +99,14 @@ export function registerLoopCommands(program: Command): void {
         atOffset: nonNegativeInt('--at', flags.at, 0),
         curriculum: flags.curriculum,
         iterations: nonNegativeInt('--iterations', flags.iterations, 3),
+        runId: flags.runId,
       });
       const summary = summarize(result);
       process.stdout.write(`${flags.json ? JSON.stringify(summary) : formatSummary(summary)}\n`);
     } finally {
       await stack.close();
     }
-    await projectIfFree(flags);
+    if (flags.project) await projectIfFree(flags);
   });
 }
 
