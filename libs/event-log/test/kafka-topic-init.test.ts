@@ -94,7 +94,7 @@ describe('Kafka topics as the operator creates them (xp kafka init) and services
     const log = await open(true);
     await log.requireTopics(plan);
     expect(await partitionsOf(events)).toBe(2);
-    expect((await configsOf(events))['retention.ms']).toBe('-1');
+    expect(await configsOf(events)).toMatchObject({ 'retention.ms': '-1', 'max.message.bytes': '1048588' });
     // The count read at start-up is the one appends use.
     const [position] = await log.append(events, [{ key: 'run-a', value: Buffer.from('x') }]);
     expect(position.partition).toBe(await log.partitionFor(events, 'run-a'));

@@ -42,7 +42,9 @@ export async function requireTopics(admin: Admin, plan: PlannedTopic[], createMi
         'create them with `xp kafka init` (or apply the KafkaTopic manifests, k8s/base/kafka/topics.yaml) before starting services',
     );
   }
-  await createTopics(admin, missing);
+  // Retention and compaction as planned; the record limit stays the broker's (ingest reads it and
+  // refuses what exceeds it), since raising it is a broker-wide sizing choice: `xp kafka init` makes it.
+  await createTopics(admin, missing.map((t) => ({ ...t, configs: withoutKey(t.configs, 'max.message.bytes') })));
   const observed = await observeTopics(admin, plan.map((t) => t.name), false);
   const wrong = plan.filter((t) => t.partitionsFixed && observed.get(t.name)!.partitions !== t.partitions);
   if (wrong.length > 0) {
@@ -51,6 +53,10 @@ export async function requireTopics(admin: Admin, plan: PlannedTopic[], createMi
     );
   }
   return new Map(plan.map((t) => [t.name, observed.get(t.name)!.partitions]));
+}
+
+function withoutKey(configs: Record<string, string>, key: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(configs).filter(([name]) => name !== key));
 }
 
 export function describeReport(report: TopicInitReport): string[] {
