@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { tempDir, xp } from '../support/cli';
-import { childProcesses, freePorts, startXp, stop, waitFor, type XpProcess } from '../support/processes';
+import { childProcesses, freePorts, graphqlAt, startXp, stop, waitFor, type XpProcess } from '../support/processes';
 
 /** Everything the test waits for shares this budget; jest's own timeout is above it. */
 const BUDGET_MS = 240_000;
@@ -13,18 +13,6 @@ describe('forks under xp up', () => {
     await Promise.all(started.map((p) => stop(p, 'SIGKILL')));
   });
 
-  const graphql = async (port: number, key: string, query: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = await response.json();
-    expect(body.errors).toBeUndefined();
-    return body.data;
-  };
-
   it('run in their own process while the API keeps answering, through GraphQL forkRun and xp fork alike', async () => {
     const deadline = Date.now() + BUDGET_MS;
     const [port] = await freePorts(1);
@@ -35,22 +23,22 @@ describe('forks under xp up', () => {
     const parentEvents = xp(['events', '--run', parent, '--json'], { env }).stdout.trim().split('\n').map((line) => JSON.parse(line));
     const atOffset = parentEvents[parentEvents.length - 1].offset + 1;
 
-    const { forkRun } = await graphql(port, key, `mutation { forkRun(id: "${parent}", atOffset: ${atOffset}, curriculum: "uniform") { id parentRunId } }`);
+    const { forkRun } = await graphqlAt(port, key, `mutation { forkRun(id: "${parent}", atOffset: ${atOffset}, curriculum: "uniform") { id parentRunId } }`);
     expect(forkRun.parentRunId).toBe(parent);
     const forkProcess = await waitFor(async () => childProcesses(up.child.pid!).find((c) => c.args.includes(`--run-id ${forkRun.id}`)), 'the fork process', deadline, [up]);
     expect(forkProcess.args).toMatch(new RegExp(` fork ${parent} --at ${atOffset} --curriculum uniform `));
     // While the fork trains, the API answers queries (each within its 10 s timeout).
     let answeredDuringFork = 0;
     while (childProcesses(up.child.pid!).some((c) => c.pid === forkProcess.pid)) {
-      const { runs } = await graphql(port, key, '{ runs { id status } }');
+      const { runs } = await graphqlAt(port, key, '{ runs { id status } }');
       expect(runs.map((r: { id: string }) => r.id)).toContain(parent);
       answeredDuringFork++;
       if (Date.now() > deadline) throw new Error('timed out waiting for the fork process to end');
     }
     expect(answeredDuringFork).toBeGreaterThan(0);
-    const child = await waitFor(async () => (await graphql(port, key, `{ run(id: "${forkRun.id}") { status parentRunId forkedAtOffset iterations { iteration } } }`)).run ?? undefined,
+    const child = await waitFor(async () => (await graphqlAt(port, key, `{ run(id: "${forkRun.id}") { status parentRunId forkedAtOffset iterations { iteration } } }`)).run ?? undefined,
       'the fork projected', deadline, [up]);
-    await waitFor(async () => ((await graphql(port, key, `{ run(id: "${forkRun.id}") { status } }`)).run.status === 'SUCCEEDED' ? true : undefined), 'the fork succeeded', deadline, [up]);
+    await waitFor(async () => ((await graphqlAt(port, key, `{ run(id: "${forkRun.id}") { status } }`)).run.status === 'SUCCEEDED' ? true : undefined), 'the fork succeeded', deadline, [up]);
     expect(child).toMatchObject({ parentRunId: parent, forkedAtOffset: atOffset });
 
     // xp fork from a shell, beside the running xp up: its projector picks the child up.
@@ -59,7 +47,7 @@ describe('forks under xp up', () => {
     const summary = JSON.parse(cli.stdout.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ parentRunId: parent, forkedAtOffset: atOffset });
     expect(cli.stderr).toContain('the analytics store is in use by a running xp up');
-    await waitFor(async () => ((await graphql(port, key, `{ run(id: "${summary.runId}") { status } }`)).run?.status === 'SUCCEEDED' ? true : undefined), 'the CLI fork projected', deadline, [up]);
+    await waitFor(async () => ((await graphqlAt(port, key, `{ run(id: "${summary.runId}") { status } }`)).run?.status === 'SUCCEEDED' ? true : undefined), 'the CLI fork projected', deadline, [up]);
 
     expect(await stop(up, 'SIGINT')).toBe(0);
   }, BUDGET_MS + 30_000);

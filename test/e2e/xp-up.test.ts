@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { tempDir } from '../support/cli';
-import { answersOk, childProcesses, freePorts, isAlive, startXp, stop, waitFor, type XpProcess } from '../support/processes';
+import { answersOk, childProcesses, freePorts, graphqlAt, isAlive, startXp, stop, waitFor, type XpProcess } from '../support/processes';
 
 /** Everything the test waits for shares this budget; jest's own timeout is above it. */
 const BUDGET_MS = 180_000;
@@ -20,18 +20,7 @@ describe('xp up --demo', () => {
     const key = await waitFor(async () => /dashboard {2}\S+\/#key=(\S+)/.exec(proc.stdout())?.[1], 'the banner of xp up', deadline, [proc]);
     return { proc, key };
   };
-  const graphql = async (port: number, key: string, query: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = await response.json();
-    expect(body.errors).toBeUndefined();
-    return body.data;
-  };
-  const runs = (port: number, key: string) => graphql(port, key, '{ runs { id status iterations { iteration } } }').then((data) => data.runs);
+  const runs = (port: number, key: string) => graphqlAt(port, key, '{ runs { id status iterations { iteration } } }').then((data) => data.runs);
 
   it('runs the demo on a fresh data dir, serves the API and the dashboard, stops on SIGINT, and resumes without running the demo again', async () => {
     const deadline = Date.now() + BUDGET_MS;

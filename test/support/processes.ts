@@ -82,3 +82,16 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** POSTs a GraphQL query to an API on 127.0.0.1 with a bearer key and returns its data; GraphQL errors fail the call. */
+export async function graphqlAt(port: number, key: string, query: string): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await response.json();
+  if (body.errors !== undefined) throw new Error(`GraphQL errors for ${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
