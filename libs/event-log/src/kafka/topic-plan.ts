@@ -125,7 +125,9 @@ export function compareTopic(plan: PlannedTopic, observed: ObservedTopic, broker
 
 /** How to resolve a partition count that differs from the configured one; a live topic's count never changes. */
 export function partitionFix(plan: PlannedTopic, actual: number): string {
-  if (plan.role !== 'events') return `delete ${plan.name} and recreate it with ${plan.partitions} (\`xp kafka init\`): its readers read only that many`;
+  if (plan.role !== 'events') {
+    return `delete ${plan.name} and recreate it with ${plan.partitions} partition(s) (\`xp kafka init\`): xp reads no others; loop services then scan each partition of the event log once from its start`;
+  }
   return `set XP_EVENTS_PARTITIONS=${actual} to match the topic; or, only while it is still empty, delete it and recreate it with ${plan.partitions} (\`xp kafka init\`). ` +
     'Never add partitions to a topic in use: runs are keyed to partitions by their count, so a run\'s events would be split across two';
 }
