@@ -6,5 +6,5 @@ export { EmbeddedEventLog, type EmbeddedLogOptions } from './embedded/embedded-l
 export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
 export { openEventLog, type EventLogConfig } from './open-event-log';
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';
-export { topicPlan, compareTopic, DEFAULT_TOPIC_SETTINGS, TOPIC_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, type TopicSettings, type PlannedTopic, type TopicMismatch } from './kafka/topic-plan';
+export { topicPlan, TOPIC_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, type TopicSettings, type PlannedTopic } from './kafka/topic-plan';
 export { describeReport, type TopicInitReport } from './kafka/kafka-topics';
