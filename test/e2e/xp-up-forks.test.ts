@@ -5,7 +5,7 @@ import { childProcesses, freePorts, graphqlAt, startXp, stop, waitFor, type XpPr
 /** Everything the test waits for shares this budget; jest's own timeout is above it. */
 const BUDGET_MS = 240_000;
 
-/** Forks under `xp up` train in an `xp fork` process of their own, not on the API's event loop. */
+/** Forks and runs asked of `xp up`'s API train in `xp fork` / `xp demo` processes of their own, not on the API's event loop. */
 describe('forks under xp up', () => {
   const env = { ...process.env, XP_DATA_DIR: join(tempDir('xp-up-forks-'), 'data') };
   const started: XpProcess[] = [];
@@ -13,7 +13,7 @@ describe('forks under xp up', () => {
     await Promise.all(started.map((p) => stop(p, 'SIGKILL')));
   });
 
-  it('run in their own process while the API keeps answering, through GraphQL forkRun and xp fork alike', async () => {
+  it('run in their own process while the API keeps answering, through GraphQL forkRun and xp fork alike, and so do runs started through the API', async () => {
     const deadline = Date.now() + BUDGET_MS;
     const [port] = await freePorts(1);
     const up = startXp(['up', '--demo', '--iterations', '1', '--port', String(port), '--host', '127.0.0.1'], env);
@@ -48,6 +48,12 @@ describe('forks under xp up', () => {
     expect(summary).toMatchObject({ parentRunId: parent, forkedAtOffset: atOffset });
     expect(cli.stderr).toContain('the analytics store is in use by a running xp up');
     await waitFor(async () => ((await graphqlAt(port, key, `{ run(id: "${summary.runId}") { status } }`)).run?.status === 'SUCCEEDED' ? true : undefined), 'the CLI fork projected', deadline, [up]);
+
+    // A run started through the API trains in an `xp demo` process of its own as well.
+    const { startRun } = await graphqlAt(port, key, 'mutation { startRun(input: { iterations: 1, seed: 5 }) { id } }');
+    const runProcess = await waitFor(async () => childProcesses(up.child.pid!).find((c) => c.args.includes(`--run-id ${startRun.id}`)), 'the run process', deadline, [up]);
+    expect(runProcess.args).toMatch(/ demo --run-id \S+ --seed 5 --iterations 1 --team default /);
+    await waitFor(async () => ((await graphqlAt(port, key, `{ run(id: "${startRun.id}") { status } }`)).run?.status === 'SUCCEEDED' ? true : undefined), 'the started run projected', deadline, [up]);
 
     expect(await stop(up, 'SIGINT')).toBe(0);
   }, BUDGET_MS + 30_000);

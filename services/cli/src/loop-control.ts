@@ -3,7 +3,7 @@ import type { EventLog } from '@xp/event-log';
 import { forkExternalRun, forkRun, isExternalRun, readRunEvents, runLoop, startRunForServices, verifyReplay } from '@xp/loop';
 import type { LoopControl, ReplayResult, StartRunRequest } from '@xp/api';
 import { newRunId } from './loop-runner';
-import type { ForkRequest } from './loop-processes';
+import type { ForkRequest, RunRequest } from './loop-processes';
 
 const DEFAULT_ITERATIONS = 4;
 const DEFAULT_SEED = 7;
@@ -23,8 +23,8 @@ export class InProcessLoopControl implements LoopControl {
     private readonly dataDir: string,
     private readonly onFailure: (runId: string, error: unknown) => void,
     private readonly execution: RunExecution = 'in-process',
-    /** Where forks of built-in runs go instead of this process (`xp up`: an `xp fork` process each). */
-    private readonly forks?: { fork(request: ForkRequest): void },
+    /** Where built-in runs and forks go instead of this process (`xp up`: an `xp demo` / `xp fork` process each). */
+    private readonly processes?: { startRun(request: RunRequest): void; fork(request: ForkRequest): void },
   ) {}
 
   async startRun(request: StartRunRequest): Promise<{ runId: string }> {
@@ -39,6 +39,7 @@ export class InProcessLoopControl implements LoopControl {
       replay: request.replay as never,
     };
     if (this.execution === 'loop-services') await startRunForServices(run);
+    else if (this.processes) this.processes.startRun({ ...run, curriculum: request.curriculum, replay: request.replay });
     else this.enqueue(run.runId, () => runLoop({ ...run, dataDir: this.dataDir }));
     return { runId: run.runId };
   }
@@ -65,7 +66,7 @@ export class InProcessLoopControl implements LoopControl {
       return { runId: childId };
     }
     const request = { parentRunId: runId, atOffset, runId: childId, curriculum, iterations: DEFAULT_ITERATIONS };
-    if (this.forks) this.forks.fork(request);
+    if (this.processes) this.processes.fork(request);
     else this.enqueue(childId, () => forkRun({ log: this.log, dataDir: this.dataDir, ...request, curriculum: curriculum as never }));
     return { runId: childId };
   }

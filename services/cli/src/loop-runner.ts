@@ -12,6 +12,8 @@ export interface DemoOptions {
   replay?: string;
   team?: string;
   experimentId?: string;
+  /** Run id (default: a new one). */
+  runId?: string;
   /** Draw progress bars on stderr (only when it is a terminal). */
   progress?: boolean;
 }
@@ -66,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
     return await runLoop({
       log: options.log,
       dataDir: options.dataDir,
-      runId: newRunId(),
+      runId: options.runId ?? newRunId(),
       seed: options.seed,
       iterations: options.iterations,
       curriculum: options.curriculum as never,

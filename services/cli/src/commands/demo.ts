@@ -20,9 +20,14 @@ export function registerLoopCommands(program: Command): void {
       .option('--seed <s>', 'run seed (32-bit); the same seed gives the same decisions and checkpoints', String(DEFAULT_DEMO_SEED))
       .option('--curriculum <strategy>', `curriculum: ${CURRICULUM_STRATEGIES.join(', ')}`)
       .option('--replay <strategy>', `replay: ${REPLAY_STRATEGIES.join(', ')}`)
-      .option('--no-project', 'leave the projection to a running projector (xp up runs its demo this way)')
+      .option('--run-id <id>', 'run id (default: a new run-... id)')
+      .option('--team <team>', 'team the run belongs to (default: default)')
+      .option('--experiment <id>', 'experiment the run belongs to')
+      .option('--no-project', 'leave the projection to a running projector (xp up runs its demo and API-started runs this way)')
       .option('--json', 'print the result as one JSON object on the last line'),
-  ).action(async (flags: BusFlags & { iterations: string; seed: string; curriculum?: string; replay?: string; project: boolean; json?: boolean }) => {
+  ).action(async (flags: BusFlags & {
+    iterations: string; seed: string; curriculum?: string; replay?: string; runId?: string; team?: string; experiment?: string; project: boolean; json?: boolean;
+  }) => {
     const stack = await openLogStack(flags);
     try {
       const result = await runDemo({
@@ -32,6 +37,9 @@ export function registerLoopCommands(program: Command): void {
         seed: nonNegativeInt('--seed', flags.seed, DEFAULT_DEMO_SEED),
         curriculum: flags.curriculum,
         replay: flags.replay,
+        runId: flags.runId,
+        team: flags.team,
+        experimentId: flags.experiment,
       });
       const summary = summarize(result);
       process.stdout.write(`${flags.json ? JSON.stringify(summary) : formatSummary(summary)}\n`);

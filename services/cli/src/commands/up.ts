@@ -34,11 +34,11 @@ export function registerUp(program: Command): void {
     const projectedWrites = new ProjectedWrites();
     const projector = await startProjectorWithMetrics(stack, telemetry, projectedWrites);
     const onFailure = (runId: string, error: unknown) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`);
-    // The demo and forks train in processes of their own, so the API keeps answering meanwhile.
+    // The demo, and runs and forks asked of the API, train in processes of their own, so the API keeps answering meanwhile.
     const processes = new LoopProcesses({ ...flags, dataDir: stack.dataDir }, onFailure);
     const loop = new InProcessLoopControl(stack.log, stack.dataDir, onFailure, 'in-process', processes);
     // Runs whose sampler, trainer and evaluator are external get their curriculum and replay decisions
-    // from these two services; the built-in loop runs in-process through `loop`.
+    // from these two services; built-in runs go through `loop`.
     const externalLoop = await Promise.all((['curriculum', 'replay'] as const).map((name) => startLoopService(name, {
       log: stack.log,
       dataDir: stack.dataDir,
