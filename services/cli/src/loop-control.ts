@@ -9,9 +9,10 @@ const DEFAULT_ITERATIONS = 4;
 const DEFAULT_SEED = 7;
 
 /**
- * Where the runs started through the API execute: in this process, one at a time in the order they were
- * asked for (`xp up`), or by the loop services reacting to the run's events (`xp serve`, one
- * Deployment per stage). Either way a run is an ordinary run in the log, visible through the projections.
+ * Where the runs started through the API execute: here, one at a time in the order they were asked
+ * for (in `xp demo` / `xp fork` processes when given `processes`, as `xp up` does; in this process
+ * otherwise), or by the loop services reacting to the run's events (`xp serve`, one Deployment per
+ * stage). Either way a run is an ordinary run in the log, visible through the projections.
  */
 export type RunExecution = 'in-process' | 'loop-services';
 
