@@ -80,6 +80,8 @@ describe('docker-compose.yml', () => {
         KAFKA_BROKERS: 'kafka:9092',
         XP_DATA_DIR: '/data',
       });
+      // The count kafka-topics creates xp.events with is the one each service checks at start-up.
+      expect([name, environment.XP_EVENTS_PARTITIONS]).toEqual([name, project.services['kafka-topics'].environment.XP_EVENTS_PARTITIONS]);
       if (CLICKHOUSE_SERVICES.includes(name)) {
         expect(environment).toMatchObject({
           CLICKHOUSE_URL: 'http://clickhouse:8123',

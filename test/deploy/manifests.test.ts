@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DeployTools, ensureDeployTools, REPO_ROOT, runOk } from './deploy-tools';
 import { appendRecipe, grantAfterRecipe } from './keys-file';
 import { LOOP_SERVICES } from '../../libs/loop/src/services/turn';
+import { compareTopic, topicPlan } from '../../libs/event-log/src/kafka/topic-plan';
 import { all, CHECKPOINT_SERVICES, CLICKHOUSE_SERVICES, containers, find, findGenerated, KubeObject, overlays, podSpec, render, Rendered, selects, STRIMZI_KINDS, XP_SERVICES } from './kube';
 
 let tools: DeployTools;
@@ -231,6 +232,17 @@ describe.each(overlays())('overlay %s', (overlay) => {
     expect(topics.find((t) => t.spec.topicName === 'xp.loop.scan-from')!.spec.config['cleanup.policy']).toBe('compact');
     expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
     expect(kafka.spec.kafka.config['offsets.topic.replication.factor']).toBeLessThanOrEqual(brokers);
+  });
+
+  test('services expect the partition count xp.events has, and every KafkaTopic carries what `xp kafka init` creates', () => {
+    const expected = Number(findGenerated(objects(), 'ConfigMap', 'xp-config')?.data?.XP_EVENTS_PARTITIONS);
+    const topics = all(objects(), 'KafkaTopic');
+    expect(topics.find((t) => t.spec.topicName === 'xp.events')!.spec.partitions).toBe(expected);
+    for (const planned of topicPlan({ eventsPartitions: expected })) {
+      const topic = topics.find((t) => t.spec.topicName === planned.name)!;
+      const configs = Object.fromEntries(Object.entries(topic.spec.config ?? {}).map(([name, value]) => [name, String(value)]));
+      expect(compareTopic(planned, { partitions: topic.spec.partitions, replicationFactor: topic.spec.replicas, configs })).toEqual([]);
+    }
   });
 
   test('autoscalers target existing Deployments and the projector never outnumbers the partitions', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { tempDir } from '../support/cli';
-import { answersOk, freePorts, startXp, stop, waitFor, type XpProcess } from '../support/processes';
+import { answersOk, childProcesses, freePorts, graphqlAt, isAlive, startXp, stop, waitFor, type XpProcess } from '../support/processes';
 
 /** Everything the test waits for shares this budget; jest's own timeout is above it. */
 const BUDGET_MS = 180_000;
@@ -20,18 +20,7 @@ describe('xp up --demo', () => {
     const key = await waitFor(async () => /dashboard {2}\S+\/#key=(\S+)/.exec(proc.stdout())?.[1], 'the banner of xp up', deadline, [proc]);
     return { proc, key };
   };
-  const graphql = async (port: number, key: string, query: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = await response.json();
-    expect(body.errors).toBeUndefined();
-    return body.data;
-  };
-  const runs = (port: number, key: string) => graphql(port, key, '{ runs { id status iterations { iteration } } }').then((data) => data.runs);
+  const runs = (port: number, key: string) => graphqlAt(port, key, '{ runs { id status iterations { iteration } } }').then((data) => data.runs);
 
   it('runs the demo on a fresh data dir, serves the API and the dashboard, stops on SIGINT, and resumes without running the demo again', async () => {
     const deadline = Date.now() + BUDGET_MS;
@@ -66,5 +55,21 @@ describe('xp up --demo', () => {
     expect(second.key).toBe(first.key);
     expect(await runs(port, second.key)).toEqual([demoRun]);
     expect(await stop(second.proc, 'SIGINT')).toBe(0);
+  }, BUDGET_MS + 30_000);
+
+  it('stops cleanly on SIGINT while the demo still trains, its demo process included', async () => {
+    const deadline = Date.now() + BUDGET_MS;
+    const [port] = await freePorts(1);
+    const proc = startXp(['up', '--demo', '--iterations', '20', '--port', String(port), '--host', '127.0.0.1'], { ...env, XP_DATA_DIR: join(tempDir('xp-up-'), 'data') });
+    started.push(proc);
+    const demo = await waitFor(async () => childProcesses(proc.child.pid!).find((c) => / demo --iterations 20 /.test(c.args)), 'the demo process', deadline, [proc]);
+    // The API answers while the demo trains; it is not ready until the demo ended.
+    await waitFor(() => answersOk(`http://127.0.0.1:${port}/healthz`), 'the API during the demo', deadline, [proc]);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+
+    expect(await stop(proc, 'SIGINT')).toBe(0);
+    expect(proc.stderr()).toContain('stopping before the demo ended');
+    expect(proc.stdout()).not.toContain('xp is up');
+    expect(isAlive(demo.pid)).toBe(false);
   }, BUDGET_MS + 30_000);
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from './cli';
@@ -65,4 +65,33 @@ export async function stop(process: XpProcess, signal: NodeJS.Signals = 'SIGTERM
 /** True when `url` answers 2xx within two seconds (a port held by something that never answers must not hang the wait). */
 export async function answersOk(url: string): Promise<true | undefined> {
   return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined;
+}
+
+/** Pids and command lines of the processes `pid` started (Linux `ps`). */
+export function childProcesses(pid: number): { pid: number; args: string }[] {
+  const out = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout ?? '';
+  return out.split('\n').map((line) => /^\s*(\d+)\s+(.*)$/.exec(line)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ pid: Number(m[1]), args: m[2] }));
+}
+
+/** Whether a process with this pid still exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** POSTs a GraphQL query to an API on 127.0.0.1 with a bearer key and returns its data; GraphQL errors fail the call. */
+export async function graphqlAt(port: number, key: string, query: string): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await response.json();
+  if (body.errors !== undefined) throw new Error(`GraphQL errors for ${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
 }

@@ -1,33 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openAnalyticsStore, type AnalyticsStore } from './analytics-store';
 import { requireMigrated } from './migrations/migrate';
 import { WriteIntents } from './projection/write-intents';
-
-interface Recorded {
-  query: string;
-  settings: Record<string, string>;
-}
-
-/** Answers every request as an empty success and records its statement and settings: what a ClickHouse server receives. */
-async function recordingServer(): Promise<{ server: Server; url: string; requests: Recorded[] }> {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const settings = Object.fromEntries([...url.searchParams].filter(([k]) => !['query', 'database', 'query_id', 'session_id'].includes(k) && !k.startsWith('param_')));
-      // A statement comes in the URL when a body carries rows, in the body otherwise.
-      requests.push({ query: url.searchParams.get('query') ?? Buffer.concat(chunks).toString('utf8'), settings });
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-clickhouse-summary': '{}' }).end('');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
+import { recordingServer } from './testing/recording-server';
 
 describe('the analytics store in server mode', () => {
   it('pins the settings the projector relies on in every statement it sends, and sends no ON CLUSTER DDL to open', async () => {

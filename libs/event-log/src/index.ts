@@ -8,3 +8,5 @@ export { openEventLog, type EventLogConfig } from './open-event-log';
 export { AppendSignal, signallingLog, type AppendListener } from './append-signal';
 export { checkLogNamespace, namespacedLog, type LogNamespace } from './namespaced-log';
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';
+export { topicNames, topicPlan, TOPIC_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, type TopicSettings, type PlannedTopic } from './kafka/topic-plan';
+export { describeReport, type TopicInitReport } from './kafka/kafka-topics';

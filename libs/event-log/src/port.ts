@@ -124,6 +124,8 @@ export interface EventLog {
 export const TOPICS = {
   events: 'xp.events',
   deadLetter: 'xp.events.dlq',
+  /** Where loop services start reading a partition (one partition, compacted). */
+  loopScanFrom: 'xp.loop.scan-from',
 } as const;
 
 export const DEFAULT_PARTITIONS = 4;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@xp/events';
-import { checkLogNamespace, readKafkaClientSecurity, type EventLogConfig, type LogNamespace } from '@xp/event-log';
+import { checkLogNamespace, DEFAULT_PARTITIONS, readKafkaClientSecurity, type EventLogConfig, type LogNamespace, type TopicSettings } from '@xp/event-log';
 
 export const DEFAULT_DATA_DIR = '.xp-data';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -26,7 +26,13 @@ export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process
     throw new UsageError(`--brokers must be a comma-separated list of host:port, got '${flags.brokers ?? env.KAFKA_BROKERS}'`);
   }
   if (bus !== 'kafka') return { bus, brokers, dataDir: dataDir(flags, env) };
-  return { bus, brokers, dataDir: dataDir(flags, env), kafka: { ...readKafkaClientSecurity(env), createTopics: createTopics(env) }, namespace: logNamespace(flags, env) };
+  return {
+    bus,
+    brokers,
+    dataDir: dataDir(flags, env),
+    kafka: { ...readKafkaClientSecurity(env), createTopics: createTopics(env), topics: topicSettings({}, env) },
+    namespace: logNamespace(flags, env),
+  };
 }
 
 /** Topic and group prefixes: several deployments, or test runs, on one Kafka cluster. */
@@ -43,6 +49,30 @@ function createTopics(env: NodeJS.ProcessEnv): boolean {
   const value = env.XP_KAFKA_CREATE_TOPICS ?? 'true';
   if (value !== 'true' && value !== 'false') throw new UsageError(`XP_KAFKA_CREATE_TOPICS must be true or false, got '${value}'`);
   return value === 'true';
+}
+
+/** Flags of `xp kafka init`; XP_EVENTS_PARTITIONS, XP_KAFKA_REPLICATION_FACTOR and XP_KAFKA_MIN_INSYNC_REPLICAS are the fallback. */
+export interface TopicFlags {
+  partitions?: string;
+  replicationFactor?: string;
+  minInsyncReplicas?: string;
+}
+
+/** The topic sizes this deployment expects; replication settings left unset are the broker's defaults. */
+export function topicSettings(flags: TopicFlags, env: NodeJS.ProcessEnv = process.env): TopicSettings {
+  const eventsPartitions = positiveInt('XP_EVENTS_PARTITIONS (--partitions)', flags.partitions ?? env.XP_EVENTS_PARTITIONS) ?? DEFAULT_PARTITIONS;
+  const replicationFactor = positiveInt('XP_KAFKA_REPLICATION_FACTOR (--replication-factor)', flags.replicationFactor ?? env.XP_KAFKA_REPLICATION_FACTOR);
+  const minInsyncReplicas = positiveInt('XP_KAFKA_MIN_INSYNC_REPLICAS (--min-insync-replicas)', flags.minInsyncReplicas ?? env.XP_KAFKA_MIN_INSYNC_REPLICAS);
+  if (replicationFactor !== undefined && minInsyncReplicas !== undefined && minInsyncReplicas > replicationFactor) {
+    throw new UsageError(`min.insync.replicas (${minInsyncReplicas}) cannot exceed the replication factor (${replicationFactor}): no write could ever be acknowledged`);
+  }
+  return { eventsPartitions, replicationFactor, minInsyncReplicas };
+}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(value)) throw new UsageError(`${name} must be a positive integer, got '${value}'`);
+  return Number(value);
 }
 
 export function dataDir(flags: Pick<BusFlags, 'dataDir'>, env: NodeJS.ProcessEnv = process.env): string {

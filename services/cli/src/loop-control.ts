@@ -3,14 +3,16 @@ import type { EventLog } from '@xp/event-log';
 import { forkExternalRun, forkRun, isExternalRun, readRunEvents, runLoop, startRunForServices, verifyReplay } from '@xp/loop';
 import type { LoopControl, ReplayResult, StartRunRequest } from '@xp/api';
 import { newRunId } from './loop-runner';
+import type { ForkRequest, RunRequest } from './loop-processes';
 
 const DEFAULT_ITERATIONS = 4;
 const DEFAULT_SEED = 7;
 
 /**
- * Where the runs started through the API execute: in this process, one at a time in the order they were
- * asked for (`xp up`), or by the loop services reacting to the run's events (`xp serve`, one
- * Deployment per stage). Either way a run is an ordinary run in the log, visible through the projections.
+ * Where the runs started through the API execute: here, one at a time in the order they were asked
+ * for (in `xp demo` / `xp fork` processes when given `processes`, as `xp up` does; in this process
+ * otherwise), or by the loop services reacting to the run's events (`xp serve`, one Deployment per
+ * stage). Either way a run is an ordinary run in the log, visible through the projections.
  */
 export type RunExecution = 'in-process' | 'loop-services';
 
@@ -22,6 +24,8 @@ export class InProcessLoopControl implements LoopControl {
     private readonly dataDir: string,
     private readonly onFailure: (runId: string, error: unknown) => void,
     private readonly execution: RunExecution = 'in-process',
+    /** Where built-in runs and forks go instead of this process (`xp up`: an `xp demo` / `xp fork` process each). */
+    private readonly processes?: { startRun(request: RunRequest): void; fork(request: ForkRequest): void },
   ) {}
 
   async startRun(request: StartRunRequest): Promise<{ runId: string }> {
@@ -36,6 +40,7 @@ export class InProcessLoopControl implements LoopControl {
       replay: request.replay as never,
     };
     if (this.execution === 'loop-services') await startRunForServices(run);
+    else if (this.processes) this.processes.startRun({ ...run, curriculum: request.curriculum, replay: request.replay });
     else this.enqueue(run.runId, () => runLoop({ ...run, dataDir: this.dataDir }));
     return { runId: run.runId };
   }
@@ -61,9 +66,9 @@ export class InProcessLoopControl implements LoopControl {
       await forkExternalRun({ log: this.log, parentRunId: runId, atOffset, runId: childId, curriculum: curriculum as never, iterations: DEFAULT_ITERATIONS });
       return { runId: childId };
     }
-    this.enqueue(childId, () =>
-      forkRun({ log: this.log, dataDir: this.dataDir, parentRunId: runId, atOffset, runId: childId, curriculum: curriculum as never, iterations: DEFAULT_ITERATIONS }),
-    );
+    const request = { parentRunId: runId, atOffset, runId: childId, curriculum, iterations: DEFAULT_ITERATIONS };
+    if (this.processes) this.processes.fork(request);
+    else this.enqueue(childId, () => forkRun({ log: this.log, dataDir: this.dataDir, ...request, curriculum: curriculum as never }));
     return { runId: childId };
   }
 

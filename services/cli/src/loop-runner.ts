@@ -12,6 +12,8 @@ export interface DemoOptions {
   replay?: string;
   team?: string;
   experimentId?: string;
+  /** Run id (default: a new one). */
+  runId?: string;
   /** Draw progress bars on stderr (only when it is a terminal). */
   progress?: boolean;
 }
@@ -66,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
     return await runLoop({
       log: options.log,
       dataDir: options.dataDir,
-      runId: newRunId(),
+      runId: options.runId ?? newRunId(),
       seed: options.seed,
       iterations: options.iterations,
       curriculum: options.curriculum as never,
@@ -80,7 +82,7 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
   }
 }
 
-export async function runFork(options: { log: EventLog; dataDir: string; parentRunId: string; atOffset: number; curriculum: string; iterations: number; progress?: boolean }): Promise<RunResult> {
+export async function runFork(options: { log: EventLog; dataDir: string; parentRunId: string; atOffset: number; curriculum: string; iterations: number; runId?: string; progress?: boolean }): Promise<RunResult> {
   const progress = iterationProgress(options.progress ?? true);
   try {
     return await forkRun({
@@ -88,7 +90,7 @@ export async function runFork(options: { log: EventLog; dataDir: string; parentR
       dataDir: options.dataDir,
       parentRunId: options.parentRunId,
       atOffset: options.atOffset,
-      runId: newRunId('fork'),
+      runId: options.runId ?? newRunId('fork'),
       curriculum: options.curriculum as never,
       iterations: options.iterations,
       onProgress: progress.onProgress,

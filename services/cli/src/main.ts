@@ -4,6 +4,7 @@ import { registerLoopCommands } from './commands/demo';
 import { registerEvents } from './commands/events';
 import { registerExport } from './commands/export';
 import { registerIngest } from './commands/ingest';
+import { registerKafka } from './commands/kafka';
 import { registerKeys } from './commands/keys';
 import { registerMigrate } from './commands/migrate';
 import { registerProject } from './commands/project';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerUp(program);
   registerServe(program);
+  registerKafka(program);
   const configure = (command: Command) => {
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
     command.commands.forEach(configure);

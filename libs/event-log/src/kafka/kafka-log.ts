@@ -18,6 +18,8 @@ import { KafkaSubscription } from './kafka-subscription';
 import { OpenSubscriptions } from '../open-subscriptions';
 import { PartitionReader } from './partition-reader';
 import type { KafkaClientSecurity } from './kafka-client-config';
+import { initTopics, requireTopics, waitForLeaders, type TopicInitReport } from './kafka-topics';
+import type { PlannedTopic } from './topic-plan';
 
 export interface KafkaLogOptions extends KafkaClientSecurity {
   brokers: string[];
@@ -119,21 +121,22 @@ export class KafkaEventLog implements EventLog {
       // (kafkajs retries only LEADER_NOT_AVAILABLE); and another process may have created it first.
       const type = (error as { type?: string }).type;
       if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'TOPIC_ALREADY_EXISTS') throw error;
-      await this.waitForLeaders(missing.map((t) => t.name));
+      await waitForLeaders(this.admin, missing.map((t) => t.name));
     }
   }
 
-  private async waitForLeaders(topics: string[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const { topics: found } = await this.admin.fetchTopicMetadata({ topics });
-        if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-      } catch (error) {
-        if (attempt >= 40) throw error;
-      }
-      if (attempt >= 40) throw new UnavailableError(`topics ${topics.join(', ')} have no leader for every partition after 10 s`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+  /**
+   * The start-up check of a service: the planned topics exist (created here only when this log may
+   * create topics) and have the configured partition counts, read from the broker now.
+   */
+  async requireTopics(plan: PlannedTopic[]): Promise<void> {
+    const counts = await requireTopics(this.admin, plan, this.options.createTopics !== false);
+    for (const [topic, count] of counts) this.partitionCounts.set(topic, { count, readAt: Date.now() });
+  }
+
+  /** `xp kafka init`: creates what is missing of the plan and reports what differs. */
+  initTopics(plan: PlannedTopic[]): Promise<TopicInitReport> {
+    return initTopics(this.admin, plan, this.options.brokers.join(','));
   }
 
   /**

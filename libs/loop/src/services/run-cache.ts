@@ -20,7 +20,7 @@ const PAGE = 5000;
  * Where each partition's scan may start: one record per move, keyed `<topic>/<partition>`, value
  * `{"scanFrom": offset}`. Any service may write it, since the answer is the same for every service.
  */
-export const SCAN_FROM_TOPIC = 'xp.loop.scan-from';
+export const SCAN_FROM_TOPIC = TOPICS.loopScanFrom;
 /** With no unfinished run in a partition its scan start follows the end; publish that every so many records only. */
 const PUBLISH_STEP = 1000;
 

@@ -20,8 +20,14 @@ export function registerLoopCommands(program: Command): void {
       .option('--seed <s>', 'run seed (32-bit); the same seed gives the same decisions and checkpoints', String(DEFAULT_DEMO_SEED))
       .option('--curriculum <strategy>', `curriculum: ${CURRICULUM_STRATEGIES.join(', ')}`)
       .option('--replay <strategy>', `replay: ${REPLAY_STRATEGIES.join(', ')}`)
+      .option('--run-id <id>', 'run id (default: a new run-... id)')
+      .option('--team <team>', 'team the run belongs to (default: default)')
+      .option('--experiment <id>', 'experiment the run belongs to')
+      .option('--no-project', 'leave the projection to a running projector (xp up runs its demo and API-started runs this way)')
       .option('--json', 'print the result as one JSON object on the last line'),
-  ).action(async (flags: BusFlags & { iterations: string; seed: string; curriculum?: string; replay?: string; json?: boolean }) => {
+  ).action(async (flags: BusFlags & {
+    iterations: string; seed: string; curriculum?: string; replay?: string; runId?: string; team?: string; experiment?: string; project: boolean; json?: boolean;
+  }) => {
     const stack = await openLogStack(flags);
     try {
       const result = await runDemo({
@@ -31,13 +37,16 @@ export function registerLoopCommands(program: Command): void {
         seed: nonNegativeInt('--seed', flags.seed, DEFAULT_DEMO_SEED),
         curriculum: flags.curriculum,
         replay: flags.replay,
+        runId: flags.runId,
+        team: flags.team,
+        experimentId: flags.experiment,
       });
       const summary = summarize(result);
       process.stdout.write(`${flags.json ? JSON.stringify(summary) : formatSummary(summary)}\n`);
     } finally {
       await stack.close();
     }
-    await projectIfFree(flags);
+    if (flags.project) await projectIfFree(flags);
   });
 
   withBusOptions(
@@ -74,14 +83,16 @@ export function registerLoopCommands(program: Command): void {
       .requiredOption('--at <offset>', "offset in the parent's partition (see xp events --run)")
       .requiredOption('--curriculum <strategy>', `curriculum of the child: ${CURRICULUM_STRATEGIES.join(', ')}`)
       .option('--iterations <n>', 'iterations the child runs', '3')
+      .option('--run-id <id>', 'run id of the child (default: a new fork-... id)')
+      .option('--no-project', 'leave the projection to a running projector (xp up runs forks this way)')
       .option('--json', 'print the result as one JSON object on the last line'),
-  ).action(async (runId: string, flags: BusFlags & { at: string; curriculum: string; iterations: string; json?: boolean }) => {
+  ).action(async (runId: string, flags: BusFlags & { at: string; curriculum: string; iterations: string; runId?: string; project: boolean; json?: boolean }) => {
     const stack = await openLogStack(flags);
     try {
       if (await isExternalRun(stack.log, runId)) {
         // The child's sampler and trainer are the parent's external loop: xp decides, the trainer attaches.
         const child = await forkExternalRun({
-          log: stack.log, parentRunId: runId, atOffset: nonNegativeInt('--at', flags.at, 0), runId: newRunId('fork'),
+          log: stack.log, parentRunId: runId, atOffset: nonNegativeInt('--at', flags.at, 0), runId: flags.runId ?? newRunId('fork'),
           curriculum: flags.curriculum as CurriculumStrategy, iterations: nonNegativeInt('--iterations', flags.iterations, 3),
         });
         const summary = { ...child, parentRunId: runId, curriculum: flags.curriculum };
@@ -96,13 +107,14 @@ export function registerLoopCommands(program: Command): void {
         atOffset: nonNegativeInt('--at', flags.at, 0),
         curriculum: flags.curriculum,
         iterations: nonNegativeInt('--iterations', flags.iterations, 3),
+        runId: flags.runId,
       });
       const summary = summarize(result);
       process.stdout.write(`${flags.json ? JSON.stringify(summary) : formatSummary(summary)}\n`);
     } finally {
       await stack.close();
     }
-    await projectIfFree(flags);
+    if (flags.project) await projectIfFree(flags);
   });
 }
 

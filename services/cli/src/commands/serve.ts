@@ -10,6 +10,7 @@ import { UsageError } from '@xp/events';
 import { nonNegativeInt, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { InProcessLoopControl } from '../loop-control';
+import { LoopProcesses } from '../loop-processes';
 import { openAnalyticsStack, openLogStack, untilSignal, type AnalyticsStack } from '../stack';
 import { startProjectorWithMetrics } from '../projector-with-metrics';
 
@@ -37,8 +38,11 @@ export function registerServe(program: Command): void {
 async function serveApi(flags: BusFlags & { port: string; host: string }, telemetry: Telemetry): Promise<void> {
   const stack = await openAnalyticsStack(flags);
   const keys = ApiKeyStore.open(stack.dataDir, process.env.XP_API_KEYS_FILE);
-  // Runs started here are driven by the loop services (serve curriculum, sampler, ...), not by this process.
-  const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`), 'loop-services');
+  // Runs started here are driven by the loop services (serve curriculum, sampler, ...), not by this process;
+  // forks of built-in runs train in `xp fork` processes of their own, off the API's event loop.
+  const onFailure = (runId: string, error: unknown) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`);
+  const processes = new LoopProcesses({ ...flags, dataDir: stack.dataDir }, onFailure);
+  const loop = new InProcessLoopControl(stack.log, stack.dataDir, onFailure, 'loop-services', processes);
   try {
     const server = await startApiServer(
       { log: stack.log, analytics: stack.store, keys, registry: new SchemaRegistry(), telemetry, loop, decisions: new DecisionFeed(stack.log, { appended: stack.appended }), admitEvent: externalConfigIssue },
@@ -47,6 +51,7 @@ async function serveApi(flags: BusFlags & { port: string; host: string }, teleme
     process.stderr.write(`api listening on ${server.url}\n`);
     await untilSignal();
     await server.close();
+    await processes.stop();
     await loop.drain();
   } finally {
     await keys.close();

@@ -11,7 +11,7 @@ import { Telemetry } from '@xp/telemetry';
 import { nonNegativeInt, type BusFlags } from '../config';
 import { withBusOptions } from '../bus-options';
 import { InProcessLoopControl } from '../loop-control';
-import { formatSummary, runDemo, summarize } from '../loop-runner';
+import { LoopProcesses } from '../loop-processes';
 import { openAnalyticsStack, untilSignal } from '../stack';
 import { startProjectorWithMetrics } from '../projector-with-metrics';
 import { DEFAULT_DEMO_ITERATIONS, DEFAULT_DEMO_SEED } from './demo';
@@ -33,9 +33,12 @@ export function registerUp(program: Command): void {
     // The API's caches follow the projector's writes: both run in this process.
     const projectedWrites = new ProjectedWrites();
     const projector = await startProjectorWithMetrics(stack, telemetry, projectedWrites);
-    const loop = new InProcessLoopControl(stack.log, stack.dataDir, (runId, error) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`));
+    const onFailure = (runId: string, error: unknown) => process.stderr.write(`run ${runId} failed: ${(error as Error).message}\n`);
+    // The demo, and runs and forks asked of the API, train in processes of their own, so the API keeps answering meanwhile.
+    const processes = new LoopProcesses({ ...flags, dataDir: stack.dataDir }, onFailure);
+    const loop = new InProcessLoopControl(stack.log, stack.dataDir, onFailure, 'in-process', processes);
     // Runs whose sampler, trainer and evaluator are external get their curriculum and replay decisions
-    // from these two services; the built-in loop runs in-process through `loop`.
+    // from these two services; built-in runs go through `loop`.
     const externalLoop = await Promise.all((['curriculum', 'replay'] as const).map((name) => startLoopService(name, {
       log: stack.log,
       dataDir: stack.dataDir,
@@ -53,11 +56,15 @@ export function registerUp(program: Command): void {
       { port, host: flags.host, staticDir: DASHBOARD_DIR },
     );
     const dashboardKey = await localDashboardKey(keys, stack.dataDir);
+    const signalled = untilSignal();
     try {
       if (flags.demo && !(await hasFinishedRun(stack))) {
         process.stderr.write('running a demo expert-iteration experiment (arithmetic and maze suites)\n');
-        const result = await runDemo({ log: stack.log, dataDir: stack.dataDir, iterations: nonNegativeInt('--iterations', flags.iterations, DEFAULT_DEMO_ITERATIONS), seed: DEFAULT_DEMO_SEED });
-        process.stdout.write(`${formatSummary(summarize(result))}\n`);
+        const demo = processes.demo(nonNegativeInt('--iterations', flags.iterations, DEFAULT_DEMO_ITERATIONS), DEFAULT_DEMO_SEED);
+        if ((await Promise.race([demo, signalled])) !== 'finished') {
+          process.stderr.write('stopping before the demo ended\n');
+          return;
+        }
       }
       ready = true;
       process.stdout.write(
@@ -72,10 +79,11 @@ export function registerUp(program: Command): void {
           '',
         ].join('\n'),
       );
-      await untilSignal();
+      await signalled;
       process.stderr.write('stopping\n');
     } finally {
       await server.close();
+      await processes.stop();
       await loop.drain();
       await Promise.all(externalLoop.map((service) => service.stop()));
       await projector.stop();

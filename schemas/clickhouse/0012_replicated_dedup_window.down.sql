@@ -1,0 +1,17 @@
+ALTER TABLE events {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE projected_events {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE projector_writes {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE runs {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE problems {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE samples {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE verifications {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE rewards {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE curriculum_decisions {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE replay_batches {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE model_updates {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE evaluations {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE lineage_edges {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE lineage_edges_by_child {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE leaderboard_verdicts {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE leaderboard_rewards {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
+ALTER TABLE metrics {{ON_CLUSTER}} RESET SETTING replicated_deduplication_window, replicated_deduplication_window_seconds;
