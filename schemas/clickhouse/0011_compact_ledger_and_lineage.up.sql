@@ -42,3 +42,13 @@ ALTER TABLE events {{ON_CLUSTER}}
     MODIFY COLUMN parents Array(String) CODEC(ZSTD(1)),
     MODIFY COLUMN log_offset UInt64 CODEC(Delta, ZSTD(1)),
     MODIFY COLUMN appended_at DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1));
+
+-- Merges of kilobyte texts: a merge reads a block from each part it merges, up to 10 MiB each by
+-- default, all columns at once; with a few parts of 4-16 KB outputs that held 100-150 MB. Merged a
+-- column at a time in blocks of at most 1 MiB, the texts take a few MiB.
+ALTER TABLE samples {{ON_CLUSTER}}
+    MODIFY SETTING merge_max_block_size_bytes = 1048576, vertical_merge_algorithm_min_rows_to_activate = 1,
+        vertical_merge_algorithm_min_columns_to_activate = 1;
+ALTER TABLE problems {{ON_CLUSTER}}
+    MODIFY SETTING merge_max_block_size_bytes = 1048576, vertical_merge_algorithm_min_rows_to_activate = 1,
+        vertical_merge_algorithm_min_columns_to_activate = 1;
