@@ -1,4 +1,22 @@
--- Back to the shapes of 0001 and 0005: the ledger keyed by the id as a string, default codecs.
+-- Back to the shapes of 0001 to 0005: the ledger keyed by the id as a string, default codecs and merges.
+ALTER TABLE problems {{ON_CLUSTER}}
+    RESET SETTING merge_max_block_size_bytes, vertical_merge_algorithm_min_rows_to_activate, vertical_merge_algorithm_min_columns_to_activate;
+ALTER TABLE samples {{ON_CLUSTER}}
+    RESET SETTING merge_max_block_size_bytes, vertical_merge_algorithm_min_rows_to_activate, vertical_merge_algorithm_min_columns_to_activate;
+ALTER TABLE rewards {{ON_CLUSTER}}
+    MODIFY COLUMN event_id REMOVE CODEC,
+    MODIFY COLUMN seq REMOVE CODEC,
+    MODIFY COLUMN occurred_at REMOVE CODEC,
+    MODIFY COLUMN log_offset REMOVE CODEC,
+    MODIFY COLUMN sample_id REMOVE CODEC,
+    MODIFY COLUMN problem_id REMOVE CODEC;
+ALTER TABLE verifications {{ON_CLUSTER}}
+    MODIFY COLUMN event_id REMOVE CODEC,
+    MODIFY COLUMN seq REMOVE CODEC,
+    MODIFY COLUMN occurred_at REMOVE CODEC,
+    MODIFY COLUMN log_offset REMOVE CODEC,
+    MODIFY COLUMN sample_id REMOVE CODEC,
+    MODIFY COLUMN problem_id REMOVE CODEC;
 ALTER TABLE events {{ON_CLUSTER}}
     MODIFY COLUMN event_id REMOVE CODEC,
     MODIFY COLUMN seq REMOVE CODEC,

@@ -43,6 +43,22 @@ ALTER TABLE events {{ON_CLUSTER}}
     MODIFY COLUMN log_offset UInt64 CODEC(Delta, ZSTD(1)),
     MODIFY COLUMN appended_at DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1));
 
+-- Verdicts and rewards: ids and positions under ZSTD rather than LZ4 (about 35 -> 22 bytes per sample each).
+ALTER TABLE verifications {{ON_CLUSTER}}
+    MODIFY COLUMN event_id UUID CODEC(ZSTD(1)),
+    MODIFY COLUMN seq UInt64 CODEC(ZSTD(1)),
+    MODIFY COLUMN occurred_at DateTime64(3, 'UTC') CODEC(ZSTD(1)),
+    MODIFY COLUMN log_offset UInt64 CODEC(ZSTD(1)),
+    MODIFY COLUMN sample_id String CODEC(ZSTD(3)),
+    MODIFY COLUMN problem_id String CODEC(ZSTD(3));
+ALTER TABLE rewards {{ON_CLUSTER}}
+    MODIFY COLUMN event_id UUID CODEC(ZSTD(1)),
+    MODIFY COLUMN seq UInt64 CODEC(ZSTD(1)),
+    MODIFY COLUMN occurred_at DateTime64(3, 'UTC') CODEC(ZSTD(1)),
+    MODIFY COLUMN log_offset UInt64 CODEC(ZSTD(1)),
+    MODIFY COLUMN sample_id String CODEC(ZSTD(3)),
+    MODIFY COLUMN problem_id String CODEC(ZSTD(3));
+
 -- Merges of kilobyte texts: a merge reads a block from each part it merges, up to 10 MiB each by
 -- default, all columns at once; with a few parts of 4-16 KB outputs that held 100-150 MB. Merged a
 -- column at a time in blocks of at most 1 MiB, the texts take a few MiB.
