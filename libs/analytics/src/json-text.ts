@@ -15,17 +15,25 @@ export class JsonText {
  * is escaped). The last such key wins, as in `JSON.parse`.
  */
 export function stringTokenOf(json: string, key: string): JsonText | undefined {
+  // One pass forward: a key's value ends before the next key can start, so the search for a later
+  // key resumes past it; scanning back from the end would cross a completion twice.
   const needle = `"${key}"`;
-  for (let at = json.lastIndexOf(needle); at > 0; at = json.lastIndexOf(needle, at - 1)) {
+  let found: JsonText | undefined;
+  for (let at = json.indexOf(needle); at >= 0; at = json.indexOf(needle, at + needle.length)) {
     if (!opensKey(json, at)) continue;
     let i = skipSpace(json, at + needle.length);
     if (json[i] !== ':') continue;
     i = skipSpace(json, i + 1);
-    if (json[i] !== '"') return undefined;
+    if (json[i] !== '"') {
+      found = undefined;
+      continue;
+    }
     const end = closingQuote(json, i + 1);
-    return end < 0 ? undefined : new JsonText(json.slice(i, end + 1));
+    if (end < 0) return undefined;
+    found = new JsonText(json.slice(i, end + 1));
+    at = end + 1 - needle.length;
   }
-  return undefined;
+  return found;
 }
 
 function opensKey(json: string, quote: number): boolean {
