@@ -61,9 +61,12 @@ export class SchemaRegistry {
     return (this.exactValidators ??= this.compile(true));
   }
 
-  /** `unicode: false` makes ajv compare `string.length` (UTF-16 units) instead of counting code points. */
+  /**
+   * `unicode: false` makes ajv compare `string.length` (UTF-16 units) instead of counting code points.
+   * Ajv 8 marks the option deprecated and says so at every construction; that warning is dropped.
+   */
   private compile(unicode: boolean): Validators {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, unicode });
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, unicode, logger: UNICODE_OPTION_QUIET });
     ajv.addKeyword('x-event-type').addKeyword('x-schema-version');
     addFormats(ajv);
     for (const schema of this.schemas) ajv.addSchema(schema);
@@ -94,6 +97,15 @@ export class SchemaRegistry {
     return { ok: true, event: value as XpEvent };
   }
 }
+
+/** Ajv's console logger less its deprecation warning for the `unicode` option. */
+const UNICODE_OPTION_QUIET = {
+  log: console.log,
+  warn: (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('DEPRECATED: option unicode')) console.warn(...args);
+  },
+  error: console.error,
+};
 
 /** The largest `minLength` anywhere in the schemas (0 when none asks for one). */
 function maxMinLength(node: unknown): number {
