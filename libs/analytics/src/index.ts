@@ -14,6 +14,7 @@ export * from './projection/write-intents';
 export * from './sql/statement-kind';
 export * from './sql/read-only-sql';
 export * from './encode-rows';
+export * from './json-text';
 export * from './result-rows';
 export * from './sql/string-set';
 export * from './queries/maj-at-k';

@@ -48,6 +48,15 @@ describe('event schemas', () => {
     );
   });
 
+  it('counts string lengths in characters, astral ones included, for the bound and for its issue', () => {
+    const event = example('sample.generated');
+    // 100 characters, 200 UTF-16 units: within producer's maxLength of 100.
+    event.producer = '\u{1F600}'.repeat(100);
+    expect(registry.validate(event)).toMatchObject({ ok: true });
+    event.producer += 'x';
+    expect(registry.validate(event)).toEqual({ ok: false, issues: [{ path: '/producer', message: 'must NOT have more than 100 characters' }] });
+  });
+
   it('rejects unknown types, unsupported versions and broken envelopes with a reason', () => {
     expect(registry.validate({ ...example('run.started'), type: 'run.paused' })).toMatchObject({
       ok: false,

@@ -1,5 +1,5 @@
 import type { PositionedEvent } from '@xp/analytics';
-import { decodeEvent, type DeadLetter, type LogRecord } from '@xp/event-log';
+import type { DeadLetter, LogRecord } from '@xp/event-log';
 import { formatIssue, type SchemaRegistry } from '@xp/events';
 
 export interface DecodedRecords {
@@ -15,15 +15,17 @@ export function decodeRecords(records: LogRecord[], registry: SchemaRegistry): D
   const decoded: DecodedRecords = { events: [], rejected: [] };
   for (const record of records) {
     let value: unknown;
+    // Kept with the event: the projection copies large texts from it instead of encoding them again.
+    const json = record.value.toString('utf8');
     try {
-      value = decodeEvent(record);
+      value = JSON.parse(json);
     } catch (err) {
       decoded.rejected.push({ record, reason: `not valid JSON (${(err as Error).message})` });
       continue;
     }
     const result = registry.validate(value);
     if (result.ok) {
-      decoded.events.push({ event: result.event, partition: record.partition, offset: record.offset, appendedAt: record.timestamp });
+      decoded.events.push({ event: result.event, partition: record.partition, offset: record.offset, appendedAt: record.timestamp, json });
     } else {
       decoded.rejected.push({ record, reason: `invalid event: ${result.issues.map(formatIssue).join('; ')}` });
     }

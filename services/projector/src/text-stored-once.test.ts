@@ -13,8 +13,11 @@ describe('large texts stored once', () => {
   let fx: ProjectionFixture;
   let events: XpEvent[];
   const text = new WordText(mulberry32(5));
-  const output = `OUTPUT-MARKER ${text.next(4096)}`;
-  const statement = `STATEMENT-MARKER ${text.next(2048)}`;
+  // Characters JSON escapes, and the field's own key quoted inside it: the projector copies these
+  // texts from the records' JSON, and events_full must give them back exactly.
+  const awkward = 'say "hi" \\ \\"output\\": "x", tab\t, café, 😀, \u0001';
+  const output = `OUTPUT-MARKER ${text.next(4096)} ${awkward}`;
+  const statement = `STATEMENT-MARKER ${text.next(2048)} ${awkward}`;
 
   beforeAll(async () => {
     fx = await openProjectionFixture();

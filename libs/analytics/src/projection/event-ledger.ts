@@ -13,8 +13,11 @@ import { inStringSet, stringSetParam } from '../sql/string-set';
  */
 export async function alreadyProjected(store: AnalyticsStore, eventIds: string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
+  // Compared as big-endian bytes, the ledger's sort key (migration 0011), so the lookup reads only the
+  // granules of the batch's ids; both sides spell UUIDs in lower case, as the envelope requires.
   const rows = await resultRows<[string]>(await store.client.query({
-    query: `SELECT DISTINCT event_id FROM projected_events WHERE event_id IN ${inStringSet('ids')}`,
+    query: `SELECT DISTINCT toString(event_id) FROM projected_events
+            WHERE UUIDToNum(event_id) IN (SELECT UUIDStringToNum(value) FROM ${inStringSet('ids')})`,
     query_params: { ids: stringSetParam(eventIds) },
     format: 'JSONCompactEachRow',
   }));

@@ -1,5 +1,6 @@
 import type { EventOf, XpEvent } from '@xp/events';
 import { isoToClickHouseTime, toClickHouseTime } from '../clickhouse-time';
+import { stringTokenOf, type JsonText } from '../json-text';
 import { answerOf, reportedAnswer } from './answer';
 import { edgesToWrite } from './lineage-edges';
 import {
@@ -62,7 +63,7 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
         break;
       case 'problem.registered':
         problems.set(factKey(event.team, event.runId, event.payload.problemId), { benchmark: event.payload.benchmark, split: event.payload.split });
-        rows.problems.push(problemRow(event, common));
+        rows.problems.push(problemRow(event, common, largeText(positioned, 'statement', event.payload.statement)));
         break;
       case 'sample.generated': {
         const p = event.payload;
@@ -76,7 +77,7 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
         samples.set(factKey(event.team, event.runId, p.sampleId), facts);
         rows.samples.push([
           ...common, p.sampleId, p.problemId, facts.benchmark, facts.split, p.purpose ?? 'training', p.checkpointId, p.iteration,
-          p.attempt, p.output, p.tokens, p.logprob, p.seed, p.temperature ?? null,
+          p.attempt, largeText(positioned, 'output', p.output), p.tokens, p.logprob, p.seed, p.temperature ?? null,
         ]);
         break;
       }
@@ -169,11 +170,19 @@ function runRow(event: EventOf<'run.started'> | EventOf<'run.finished'>, at: str
   return [...key, null, null, null, null, null, null, null, at, p.status, p.iterations, p.error ?? null, p.summary ?? null];
 }
 
-function problemRow(event: EventOf<'problem.registered'>, common: Row): Row {
+/**
+ * A payload's large text as its JSON token in the record the event was read from, spliced into the
+ * insert as is; the decoded value when the record's text is not at hand.
+ */
+function largeText(positioned: PositionedEvent, key: 'output' | 'statement', value: string): JsonText | string {
+  return (positioned.json !== undefined && stringTokenOf(positioned.json, key)) || value;
+}
+
+function problemRow(event: EventOf<'problem.registered'>, common: Row, statement: JsonText | string): Row {
   const p = event.payload;
   const source = p.source;
   return [
-    ...common, p.problemId, p.benchmark, p.difficulty, p.split, p.statement, source.kind,
+    ...common, p.problemId, p.benchmark, p.difficulty, p.split, statement, source.kind,
     source.kind === 'dataset' ? source.dataset : null,
     source.kind === 'dataset' ? source.version ?? null : null,
     source.kind === 'conjectured' ? source.checkpointId : null,

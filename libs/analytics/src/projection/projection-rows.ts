@@ -71,6 +71,8 @@ export interface PositionedEvent {
   offset: number;
   /** When the log accepted it, ms since the epoch. */
   appendedAt: number;
+  /** The event's JSON text as the log holds it, when the reader kept it: large texts are copied from it rather than encoded again. */
+  json?: string;
 }
 
 export type ProblemSplit = 'train' | 'heldout';

@@ -32,8 +32,8 @@ export class ProjectionSink {
   /** Projects the valid events of `range` (in log order) under the partition's `assignment`; returns those that were new. */
   async write(range: WriteRange, events: PositionedEvent[], assignment: number): Promise<PositionedEvent[]> {
     const token = this.intents.token(range);
-    await this.intents.announce(range, assignment);
-    const fresh = await this.unprojected(events);
+    // The announcement must land before any table's insert; the ledger read need not wait for it.
+    const [, fresh] = await Promise.all([this.intents.announce(range, assignment), this.unprojected(events)]);
     // Every record of the partition before the first fresh event is projected already (committed, written
     // earlier, or in the ledger), and nothing at or after it may be read back: it may be this write's own rows.
     const before = fresh.length > 0 ? fresh[0].offset : range.fromOffset;

@@ -8,6 +8,7 @@ import { EmbeddedEventLog, encodeEvent, KafkaEventLog, TOPICS, type EventLog } f
 import { SchemaRegistry, type XpEvent } from '@xp/events';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_SIZE, PROJECTOR_GROUP, startProjector } from '../projector';
 import { percentile, perSecond, printTable } from './bench-report';
+import { firstChild, MappedMemorySampler, type MappedMemory } from './mapped-memory';
 import { mixedEvents, type MixedEventsOptions } from './mixed-events';
 
 /** The built CLI (`npm run build`); the benchmark ingests through it as a user would. */
@@ -68,11 +69,14 @@ async function main(): Promise<void> {
       ['lag: events measured', lag ? lag.events.toLocaleString('en-US') : 'skipped'],
       ['`xp project` (own process, start to exit) over the full log', `${perSecond(args.events, cli.projectMs)}, ${mbPerSecond(cli.projectMs)}`],
       ['peak RSS of `xp project`', megabytesOf(cli.projectPeakKb)],
+      ['`xp project` at its sampled peak: RSS / chDB library / log map / the rest', mappedRow(cli.projectMapped)],
+      ['floor of `xp project` (chDB library + log map at that peak)', cli.projectMapped ? megabytesOf(cli.projectMapped.chdbLibraryKb + cli.projectMapped.logMapKb) : 'not measured'],
       ['peak RSS of `xp ingest`', megabytesOf(cli.ingestPeakKb)],
       ['embedded log on disk / NDJSON bytes', (cli.logBytes / (megabytes * 1e6)).toFixed(2)],
       ['analytics bytes per sample, compressed: all tables', `${Math.round(cli.storage.total)} B`],
       ['analytics bytes per sample: samples table alone / events table', `${Math.round(cli.storage.samples)} B / ${Math.round(cli.storage.events)} B`],
       ['ratio all tables / samples table', (cli.storage.total / cli.storage.samples).toFixed(2)],
+      ...cli.storage.tables.map(([table, bytes]): [string, string] => [`analytics bytes per sample: ${table}`, `${Math.round(bytes)} B`]),
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -240,32 +244,37 @@ async function waitUntilProjected(log: EventLog, groupId: string, expected: numb
 /** Where `/usr/bin/time` (GNU time) is, for children's peak RSS; without it the figure is not reported. */
 const GNU_TIME = '/usr/bin/time';
 
-/** Runs `xp` with the given arguments in its own process; resolves its peak RSS in KiB when measurable. */
-async function runXp(args: string[], peakFile: string): Promise<number | undefined> {
+/**
+ * Runs `xp` with the given arguments in its own process; resolves its peak RSS in KiB when measurable,
+ * and what chDB's library and the log's map held at its sampled peak.
+ */
+async function runXp(args: string[], peakFile: string): Promise<{ peakKb?: number; mapped?: MappedMemory }> {
   const measured = existsSync(GNU_TIME);
   const child = measured
     ? spawn(GNU_TIME, ['-f', '%M', '-o', peakFile, process.execPath, XP_BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] })
     : spawn(process.execPath, [XP_BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const sampler = new MappedMemorySampler(() => (measured ? firstChild(child.pid!) : child.pid));
   const [code] = (await once(child, 'exit')) as [number];
+  const mapped = sampler.stop();
   if (code !== 0) throw new Error(`xp ${args[0]} exited with ${code}`);
-  return measured ? Number(readFileSync(peakFile, 'utf8').trim().split('\n').pop()) : undefined;
+  return { peakKb: measured ? Number(readFileSync(peakFile, 'utf8').trim().split('\n').pop()) : undefined, mapped };
 }
 
 /** `xp ingest` then `xp project` as a user runs them, each in its own process; only the projection is timed. */
 async function measureProjectCommand(dataDir: string, file: string, count: number) {
-  const ingestPeakKb = await runXp(['ingest', file, '--data-dir', dataDir], join(dataDir, '..', 'ingest.peak'));
+  const ingestPeakKb = (await runXp(['ingest', file, '--data-dir', dataDir], join(dataDir, '..', 'ingest.peak'))).peakKb;
   const started = performance.now();
-  const projectPeakKb = await runXp(['project', '--data-dir', dataDir], join(dataDir, '..', 'project.peak'));
+  const project = await runXp(['project', '--data-dir', dataDir], join(dataDir, '..', 'project.peak'));
   const projectMs = performance.now() - started;
   const store = await openAnalyticsStore({ kind: 'chdb', path: join(dataDir, 'analytics'), database: 'xp' });
   await expectVisible(store, count);
   const storage = await storedBytes(store);
   await store.close();
-  return { projectMs, projectPeakKb, ingestPeakKb, logBytes: statSync(join(dataDir, 'log', 'data.mdb')).size, storage };
+  return { projectMs, projectPeakKb: project.peakKb, projectMapped: project.mapped, ingestPeakKb, logBytes: statSync(join(dataDir, 'log', 'data.mdb')).size, storage };
 }
 
-/** Compressed bytes of the analytics store per sample: all tables, and the samples table alone. */
-async function storedBytes(store: AnalyticsStore): Promise<{ total: number; samples: number; events: number }> {
+/** Compressed bytes of the analytics store per sample: all tables, the samples table alone, and each table of more than a byte. */
+async function storedBytes(store: AnalyticsStore): Promise<{ total: number; samples: number; events: number; tables: Array<[string, number]> }> {
   const [row] = await resultRows<{ total: string; samples: string; events: string; n: string }>(await store.client.query({
     query: `SELECT sum(data_compressed_bytes) AS total, sumIf(data_compressed_bytes, table = 'samples') AS samples,
               sumIf(data_compressed_bytes, table = 'events') AS events, (SELECT count() FROM samples) AS n
@@ -273,7 +282,20 @@ async function storedBytes(store: AnalyticsStore): Promise<{ total: number; samp
     format: 'JSONEachRow',
   }));
   const perSample = (bytes: string) => Number(bytes) / Number(row.n);
-  return { total: perSample(row.total), samples: perSample(row.samples), events: perSample(row.events) };
+  const tables = await resultRows<{ table: string; bytes: string }>(await store.client.query({
+    query: `SELECT table, sum(data_compressed_bytes) AS bytes FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table ORDER BY bytes DESC`,
+    format: 'JSONEachRow',
+  }));
+  return {
+    total: perSample(row.total), samples: perSample(row.samples), events: perSample(row.events),
+    tables: tables.map(({ table, bytes }): [string, number] => [table, perSample(bytes)]).filter(([, bytes]) => bytes >= 1),
+  };
+}
+
+function mappedRow(mapped: MappedMemory | undefined): string {
+  if (!mapped) return 'not measured (no /proc)';
+  const rest = mapped.rssKb - mapped.chdbLibraryKb - mapped.logMapKb;
+  return [mapped.rssKb, mapped.chdbLibraryKb, mapped.logMapKb, rest].map(megabytesOf).join(' / ');
 }
 
 function megabytesOf(kib: number | undefined): string {
