@@ -1,0 +1,100 @@
+import { compressSync, uncompressSync } from 'lz4-napi';
+import { ConflictError, UsageError } from '@xp/events';
+
+/**
+ * Format 2 of the embedded log stores records in blocks: one LMDB value holds the consecutive
+ * records of one partition from one append, keyed by the offset of its first record. A 4 KB event
+ * compressed alone still takes a whole 4 KB overflow page (LMDB stores values over ~2 KB in whole
+ * pages), and alone it shares no vocabulary with its neighbours; a 64 KB block of them compresses
+ * to about half and wastes half a page per block instead of per record.
+ *
+ * Layout: [u8 codec][u32 record count][body, compressed by the codec]; the body is, per record,
+ * [u32 frame length][frame] (frames as `record-frame.ts` lays them out). Blocks are written once,
+ * inside the append's transaction, and never rewritten.
+ */
+
+export type BlockCodecName = 'lz4' | 'none';
+
+export const BLOCK_CODECS: readonly BlockCodecName[] = ['lz4', 'none'];
+
+/** Uncompressed bytes after which a block is closed; a read of one record decompresses at most this much plus one record. */
+export const BLOCK_BODY_BYTES = 64 * 1024;
+
+const CODEC_IDS: Record<BlockCodecName, number> = { none: 0, lz4: 1 };
+const HEADER_BYTES = 1 + 4;
+
+export interface EncodedBlock {
+  /** Index (in the input) of the block's first frame. */
+  first: number;
+  value: Buffer;
+}
+
+/** Parses a codec name from configuration, naming the setting when it is not one. */
+export function blockCodec(setting: string, value: string): BlockCodecName {
+  if (!(BLOCK_CODECS as readonly string[]).includes(value)) throw new UsageError(`${setting} must be one of ${BLOCK_CODECS.join(', ')}, got '${value}'`);
+  return value as BlockCodecName;
+}
+
+/** Groups consecutive frames (of one partition, in offset order) into blocks of about `BLOCK_BODY_BYTES`. */
+export function encodeBlocks(frames: Buffer[], codec: BlockCodecName, bodyBytes = BLOCK_BODY_BYTES): EncodedBlock[] {
+  const blocks: EncodedBlock[] = [];
+  let first = 0;
+  let bytes = 0;
+  frames.forEach((frame, i) => {
+    bytes += 4 + frame.length;
+    if (bytes >= bodyBytes || i === frames.length - 1) {
+      blocks.push({ first, value: encodeBlock(frames.slice(first, i + 1), codec) });
+      first = i + 1;
+      bytes = 0;
+    }
+  });
+  return blocks;
+}
+
+function encodeBlock(frames: Buffer[], codec: BlockCodecName): Buffer {
+  let size = 0;
+  for (const frame of frames) size += 4 + frame.length;
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const frame of frames) {
+    body.writeUInt32LE(frame.length, at);
+    frame.copy(body, at + 4);
+    at += 4 + frame.length;
+  }
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeUInt8(CODEC_IDS[codec], 0);
+  header.writeUInt32LE(frames.length, 1);
+  return Buffer.concat([header, codec === 'lz4' ? compressSync(body) : body]);
+}
+
+/** Number of records in a block, read from its header without decompressing it. */
+export function blockRecordCount(block: Buffer): number {
+  return block.readUInt32LE(1);
+}
+
+/** The block's frames, in offset order; `where` names the block in the error a damaged one raises. */
+export function decodeBlock(block: Buffer, where: string): Buffer[] {
+  const codec = block.length >= HEADER_BYTES ? block.readUInt8(0) : -1;
+  let body: Buffer;
+  try {
+    if (codec === CODEC_IDS.none) body = block.subarray(HEADER_BYTES);
+    else if (codec === CODEC_IDS.lz4) body = uncompressSync(block.subarray(HEADER_BYTES));
+    else throw new Error(`unknown codec id ${codec}`);
+  } catch (error) {
+    throw damaged(where, (error as Error).message);
+  }
+  const count = blockRecordCount(block);
+  const frames: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const length = at + 4 <= body.length ? body.readUInt32LE(at) : -1;
+    if (length < 0 || at + 4 + length > body.length) throw damaged(where, `record ${i} of ${count} runs past the block's end`);
+    frames.push(body.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  return frames;
+}
+
+function damaged(where: string, reason: string): ConflictError {
+  return new ConflictError(`the embedded log's block ${where} cannot be read (${reason}): the data dir is damaged; restore it from a copy`);
+}
