@@ -1,7 +1,9 @@
 /**
- * npm run bench:log -- [--events N] [--skip-kafka]
+ * npm run bench:log -- [--events N] [--skip-kafka] [--output-bytes 4096,16384] [--payload-mb M] [--rounds R]
  * Writes N events (~300 bytes) through each event-log adapter and reads them back, beside same-run
  * baselines: raw LMDB puts/reads for the embedded adapter, the bare kafkajs producer/consumer for Kafka.
+ * Then, per output size, M MB of events with LLM-size outputs through the embedded log in each record
+ * format (`log-payload-bench.ts`); `--output-bytes none` skips that part.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { EventFactory } from '@xp/events';
 import { EmbeddedEventLog, KafkaEventLog, encodeEvent, partitionForKey, type EventLog, type LogMessage } from '@xp/event-log';
 import { printTable, timed, type BenchRow } from './bench-table';
+import { benchEmbeddedPayloads } from './log-payload-bench';
 
 const CHUNK = 5000;
 const PARTITIONS = 4;
@@ -157,6 +160,16 @@ async function main(): Promise<void> {
   const rows = await benchEmbedded(messages);
   if (!process.argv.includes('--skip-kafka')) rows.push(...(await benchKafka(messages, brokers)));
   printTable(rows);
+  const outputBytes = argument('--output-bytes') ?? '4096,16384';
+  if (outputBytes !== 'none') {
+    await benchEmbeddedPayloads({
+      outputBytes: outputBytes.split(',').map(Number),
+      jsonBytes: Number(argument('--payload-mb') ?? 64) * 1e6,
+      rounds: Number(argument('--rounds') ?? 2),
+      append: appendAll,
+      consume: consumeAll,
+    });
+  }
 }
 
 main().catch((error) => {

@@ -1,4 +1,4 @@
-import { compressSync, uncompressSync } from 'lz4-napi';
+import { compress, uncompress } from 'lz4-napi';
 import { ConflictError, UsageError } from '@xp/events';
 
 /**
@@ -8,9 +8,9 @@ import { ConflictError, UsageError } from '@xp/events';
  * pages), and alone it shares no vocabulary with its neighbours; a 64 KB block of them compresses
  * to about half and wastes half a page per block instead of per record.
  *
- * Layout: [u8 codec][u32 record count][body, compressed by the codec]; the body is, per record,
- * [u32 frame length][frame] (frames as `record-frame.ts` lays them out). Blocks are written once,
- * inside the append's transaction, and never rewritten.
+ * Layout: [u8 codec][u32 record count][u32 body length][body, compressed by the codec]; the body is,
+ * per record, [u32 frame length][frame] (frames as `record-frame.ts` lays them out). Blocks are
+ * written once, inside the append's transaction, and never rewritten.
  */
 
 export type BlockCodecName = 'lz4' | 'none';
@@ -21,7 +21,7 @@ export const BLOCK_CODECS: readonly BlockCodecName[] = ['lz4', 'none'];
 export const BLOCK_BODY_BYTES = 64 * 1024;
 
 const CODEC_IDS: Record<BlockCodecName, number> = { none: 0, lz4: 1 };
-const HEADER_BYTES = 1 + 4;
+const HEADER_BYTES = 1 + 4 + 4;
 
 export interface EncodedBlock {
   /** Index (in the input) of the block's first frame. */
@@ -35,23 +35,27 @@ export function blockCodec(setting: string, value: string): BlockCodecName {
   return value as BlockCodecName;
 }
 
-/** Groups consecutive frames (of one partition, in offset order) into blocks of about `BLOCK_BODY_BYTES`. */
-export function encodeBlocks(frames: Buffer[], codec: BlockCodecName, bodyBytes = BLOCK_BODY_BYTES): EncodedBlock[] {
-  const blocks: EncodedBlock[] = [];
+/**
+ * Groups consecutive frames (of one partition, in offset order) into blocks of about `bodyBytes`.
+ * The blocks are compressed on libuv's thread pool, several at once: compression is most of an
+ * append's cost, and the cores are otherwise idle meanwhile.
+ */
+export async function encodeBlocks(frames: Buffer[], codec: BlockCodecName, bodyBytes = BLOCK_BODY_BYTES): Promise<EncodedBlock[]> {
+  const groups: { first: number; frames: Buffer[] }[] = [];
   let first = 0;
   let bytes = 0;
   frames.forEach((frame, i) => {
     bytes += 4 + frame.length;
     if (bytes >= bodyBytes || i === frames.length - 1) {
-      blocks.push({ first, value: encodeBlock(frames.slice(first, i + 1), codec) });
+      groups.push({ first, frames: frames.slice(first, i + 1) });
       first = i + 1;
       bytes = 0;
     }
   });
-  return blocks;
+  return Promise.all(groups.map(async (group) => ({ first: group.first, value: await encodeBlock(group.frames, codec) })));
 }
 
-function encodeBlock(frames: Buffer[], codec: BlockCodecName): Buffer {
+async function encodeBlock(frames: Buffer[], codec: BlockCodecName): Promise<Buffer> {
   let size = 0;
   for (const frame of frames) size += 4 + frame.length;
   const body = Buffer.allocUnsafe(size);
@@ -64,7 +68,8 @@ function encodeBlock(frames: Buffer[], codec: BlockCodecName): Buffer {
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header.writeUInt8(CODEC_IDS[codec], 0);
   header.writeUInt32LE(frames.length, 1);
-  return Buffer.concat([header, codec === 'lz4' ? compressSync(body) : body]);
+  header.writeUInt32LE(body.length, 5);
+  return Buffer.concat([header, codec === 'lz4' ? await compress(body) : body]);
 }
 
 /** Number of records in a block, read from its header without decompressing it. */
@@ -72,17 +77,26 @@ export function blockRecordCount(block: Buffer): number {
   return block.readUInt32LE(1);
 }
 
-/** The block's frames, in offset order; `where` names the block in the error a damaged one raises. */
-export function decodeBlock(block: Buffer, where: string): Buffer[] {
+/** Bytes of the block's uncompressed body, read from its header. */
+export function blockBodyBytes(block: Buffer): number {
+  return block.readUInt32LE(5);
+}
+
+/**
+ * The block's frames, in offset order, decompressed on libuv's thread pool; `where` names the block
+ * in the error a damaged one raises.
+ */
+export async function decodeBlock(block: Buffer, where: string): Promise<Buffer[]> {
   const codec = block.length >= HEADER_BYTES ? block.readUInt8(0) : -1;
   let body: Buffer;
   try {
     if (codec === CODEC_IDS.none) body = block.subarray(HEADER_BYTES);
-    else if (codec === CODEC_IDS.lz4) body = uncompressSync(block.subarray(HEADER_BYTES));
+    else if (codec === CODEC_IDS.lz4) body = await uncompress(block.subarray(HEADER_BYTES));
     else throw new Error(`unknown codec id ${codec}`);
   } catch (error) {
     throw damaged(where, (error as Error).message);
   }
+  if (body.length !== blockBodyBytes(block)) throw damaged(where, `its body holds ${body.length} bytes, not the ${blockBodyBytes(block)} its header says`);
   const count = blockRecordCount(block);
   const frames: Buffer[] = [];
   let at = 0;

@@ -84,11 +84,11 @@ export class LogStore {
     });
     const timestamp = Date.now();
     // Blocks are built (and compressed) before the write transaction, which other processes wait on.
-    const blocks = [...byPartition].map(([partition, indexes]) => ({
+    const blocks = await Promise.all([...byPartition].map(async ([partition, indexes]) => ({
       partition,
       indexes,
-      blocks: encodeBlocks(indexes.map((i) => encodeFrame(messages[i].key, messages[i].value, messages[i].headers, timestamp)), this.codec),
-    }));
+      blocks: await encodeBlocks(indexes.map((i) => encodeFrame(messages[i].key, messages[i].value, messages[i].headers, timestamp)), this.codec),
+    })));
     const positions: RecordPosition[] = new Array(messages.length);
     // The callback runs inside LMDB's write transaction, so reading the heads and advancing them is atomic
     // even when other processes append to the same log.
@@ -103,7 +103,7 @@ export class LogStore {
     return positions;
   }
 
-  read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes = DEFAULT_MAX_READ_BYTES): LogRecord[] {
+  async read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
     let bytes = 0;
     const take = (record: LogRecord): boolean => {
@@ -120,7 +120,9 @@ export class LogStore {
         from = key[1] + 1;
       }
     }
-    new BlockReader(this.topicDb(topic), topic, partition).readFrom(from, (frame, offset) => take(decodeFrame(frame, topic, partition, offset)));
+    if (records.length >= limit) return records;
+    const frames = await new BlockReader(this.topicDb(topic), topic, partition).read(from, limit - records.length, maxBytes - bytes);
+    for (const { frame, offset } of frames) if (!take(decodeFrame(frame, topic, partition, offset))) break;
     return records;
   }
 
