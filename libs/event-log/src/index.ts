@@ -7,3 +7,4 @@ export { BLOCK_CODECS, type BlockCodecName } from './embedded/record-block';
 export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
 export { openEventLog, type EventLogConfig } from './open-event-log';
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';
+export { readKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from './kafka/kafka-compression';

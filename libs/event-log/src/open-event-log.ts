@@ -2,6 +2,7 @@ import { UsageError } from '@xp/events';
 import { EmbeddedEventLog } from './embedded/embedded-log';
 import { KafkaEventLog } from './kafka/kafka-log';
 import type { KafkaClientSecurity } from './kafka/kafka-client-config';
+import type { KafkaCompression } from './kafka/kafka-compression';
 import type { EventLog } from './port';
 
 export interface EventLogConfig {
@@ -10,8 +11,11 @@ export interface EventLogConfig {
   dataDir: string;
   /** Kafka bootstrap brokers, e.g. ['127.0.0.1:9092']. */
   brokers: string[];
-  /** Client id, TLS and SASL of the Kafka clients (KAFKA_CLIENT_ID, KAFKA_SSL_*, KAFKA_SASL_*), and whether they create missing topics (XP_KAFKA_CREATE_TOPICS). */
-  kafka?: KafkaClientSecurity & { createTopics?: boolean };
+  /**
+   * Client id, TLS and SASL of the Kafka clients (KAFKA_CLIENT_ID, KAFKA_SSL_*, KAFKA_SASL_*), whether they
+   * create missing topics (XP_KAFKA_CREATE_TOPICS), and how produced batches are compressed (KAFKA_COMPRESSION).
+   */
+  kafka?: KafkaClientSecurity & { createTopics?: boolean; compression?: KafkaCompression };
 }
 
 /** Opens the configured log; every command and service goes through here, so both buses share one code path. */

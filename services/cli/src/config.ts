@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@xp/events';
-import { readKafkaClientSecurity, type EventLogConfig } from '@xp/event-log';
+import { readKafkaClientSecurity, readKafkaCompression, type EventLogConfig } from '@xp/event-log';
 
 export const DEFAULT_DATA_DIR = '.xp-data';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -23,7 +23,7 @@ export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process
   if (brokers.length === 0 || malformed !== undefined) {
     throw new UsageError(`--brokers must be a comma-separated list of host:port, got '${flags.brokers ?? env.KAFKA_BROKERS}'`);
   }
-  return { bus, brokers, dataDir: dataDir(flags, env), kafka: bus === 'kafka' ? { ...readKafkaClientSecurity(env), createTopics: createTopics(env) } : undefined };
+  return { bus, brokers, dataDir: dataDir(flags, env), kafka: bus === 'kafka' ? { ...readKafkaClientSecurity(env), createTopics: createTopics(env), compression: readKafkaCompression(env) } : undefined };
 }
 
 function createTopics(env: NodeJS.ProcessEnv): boolean {
