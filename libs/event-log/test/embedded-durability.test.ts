@@ -10,8 +10,9 @@ describe('embedded log durability and sharing between processes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xp-durable-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps every acknowledged append after the writer is killed with SIGKILL, without holes', async () => {
-    const child = spawn(process.execPath, [fixture, dir, 'run-k'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  /** Runs the appending fixture until `atLeast` records were acknowledged, SIGKILLs it, and returns the last acknowledged offset. */
+  async function appendUntilKilled(args: string[], atLeast: number): Promise<number> {
+    const child = spawn(process.execPath, [fixture, dir, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let acknowledged = -1;
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -22,7 +23,7 @@ describe('embedded log durability and sharing between processes', () => {
     });
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        if (acknowledged >= 2000) {
+        if (acknowledged >= atLeast) {
           clearInterval(poll);
           child.kill('SIGKILL');
           resolve();
@@ -30,10 +31,14 @@ describe('embedded log durability and sharing between processes', () => {
       }, 5);
     });
     await new Promise((resolve) => child.on('exit', resolve));
+    return acknowledged;
+  }
 
+  /** Every record of the key's partition, checked to be whole appends of 100 without holes; returns them. */
+  async function readWholeAppends(key: string, acknowledged: number): Promise<LogRecord[]> {
     const log = EmbeddedEventLog.open({ dir });
     try {
-      const partition = await log.partitionFor('durability', 'run-k');
+      const partition = await log.partitionFor('durability', key);
       const end = (await log.endOffsets('durability'))[partition];
       expect(end).toBeGreaterThan(acknowledged);
       const records: LogRecord[] = [];
@@ -41,10 +46,27 @@ describe('embedded log durability and sharing between processes', () => {
       expect(records.map((r) => r.offset)).toEqual(Array.from({ length: end }, (_, i) => i));
       // Whole batches only: a batch is one transaction, so the log never ends halfway through one.
       expect(end % 100).toBe(0);
-      expect(records[end - 1].value.toString()).toBe(`${end / 100 - 1}:99`);
+      return records.filter((r) => r.key === key);
     } finally {
       await log.close();
     }
+  }
+
+  it('keeps every acknowledged append after the writer is killed with SIGKILL, without holes', async () => {
+    const acknowledged = await appendUntilKilled(['run-k'], 2000);
+    const records = await readWholeAppends('run-k', acknowledged);
+    expect(records[records.length - 1].value.toString()).toBe(`${records.length / 100 - 1}:99`);
+  });
+
+  it('keeps whole appends of several compressed blocks each after SIGKILL, every record readable', async () => {
+    // 100 records of 3 KB per append: about 5 blocks of 64 KB, all written in the append's transaction.
+    const acknowledged = await appendUntilKilled(['run-blocks', '3000'], 1000);
+    const records = await readWholeAppends('run-blocks', acknowledged);
+    records.forEach((record, n) => {
+      const value = record.value.toString();
+      expect(value.startsWith(`${Math.floor(n / 100)}:${n % 100} `)).toBe(true);
+      expect(value).toHaveLength(3000);
+    });
   });
 
   it('lets a consumer in one process see what another process appends', async () => {
