@@ -11,7 +11,7 @@ describe('embedded log durability and sharing between processes', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the appending fixture until `atLeast` records were acknowledged, SIGKILLs it, and returns the last acknowledged offset. */
-  async function appendUntilKilled(args: string[], atLeast: number): Promise<number> {
+  async function appendUntilKilled(args: string[], atLeast: number, delayMs = 0): Promise<number> {
     const child = spawn(process.execPath, [fixture, dir, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let acknowledged = -1;
     let buffered = '';
@@ -25,8 +25,10 @@ describe('embedded log durability and sharing between processes', () => {
       const poll = setInterval(() => {
         if (acknowledged >= atLeast) {
           clearInterval(poll);
-          child.kill('SIGKILL');
-          resolve();
+          setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, delayMs);
         }
       }, 5);
     });
@@ -60,12 +62,17 @@ describe('embedded log durability and sharing between processes', () => {
 
   it('keeps whole appends of several compressed blocks each after SIGKILL, every record readable', async () => {
     // 100 records of 3 KB per append: about 5 blocks of 64 KB, all written in the append's transaction.
-    const acknowledged = await appendUntilKilled(['run-blocks', '3000'], 1000);
-    const records = await readWholeAppends('run-blocks', acknowledged);
+    // Kills land at several moments of an append (compressing, writing, committing), one restart after another.
+    let records: LogRecord[] = [];
+    for (const delayMs of [0, 2, 5, 9, 14]) {
+      const acknowledged = await appendUntilKilled(['run-blocks', '3000'], records.length + 300, delayMs);
+      records = await readWholeAppends('run-blocks', acknowledged);
+    }
     records.forEach((record, n) => {
-      const value = record.value.toString();
-      expect(value.startsWith(`${Math.floor(n / 100)}:${n % 100} `)).toBe(true);
-      expect(value).toHaveLength(3000);
+      const [batch, index] = record.value.toString().split(' ')[0].split(':');
+      expect(index).toBe(String(n % 100));
+      expect(batch).toBe(records[n - (n % 100)].value.toString().split(':')[0]);
+      expect(record.value).toHaveLength(3000);
     });
   });
 
