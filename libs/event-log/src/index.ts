@@ -3,7 +3,7 @@ export * from './event-codec';
 export * from './partitioner';
 export { recordBytes } from './record-size';
 export { EmbeddedEventLog, type EmbeddedLogOptions } from './embedded/embedded-log';
-export { BLOCK_CODECS, type BlockCodecName } from './embedded/record-block';
+export { BLOCK_CODECS, blockCodec, type BlockCodecName } from './embedded/record-block';
 export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
 export { openEventLog, type EventLogConfig } from './open-event-log';
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';

@@ -3,12 +3,15 @@ import { EmbeddedEventLog } from './embedded/embedded-log';
 import { KafkaEventLog } from './kafka/kafka-log';
 import type { KafkaClientSecurity } from './kafka/kafka-client-config';
 import type { KafkaCompression } from './kafka/kafka-compression';
+import type { BlockCodecName } from './embedded/record-block';
 import type { EventLog } from './port';
 
 export interface EventLogConfig {
   bus: 'embedded' | 'kafka';
   /** Data dir of the embedded log. */
   dataDir: string;
+  /** How the embedded log compresses new record blocks (XP_LOG_COMPRESSION; default lz4). */
+  logCompression?: BlockCodecName;
   /** Kafka bootstrap brokers, e.g. ['127.0.0.1:9092']. */
   brokers: string[];
   /**
@@ -22,7 +25,7 @@ export interface EventLogConfig {
 export async function openEventLog(config: EventLogConfig): Promise<EventLog> {
   switch (config.bus) {
     case 'embedded':
-      return EmbeddedEventLog.open({ dir: config.dataDir });
+      return EmbeddedEventLog.open({ dir: config.dataDir, compression: config.logCompression });
     case 'kafka':
       return KafkaEventLog.connect({ ...config.kafka, brokers: config.brokers });
     default:

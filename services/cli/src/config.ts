@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@xp/events';
-import { readKafkaClientSecurity, readKafkaCompression, type EventLogConfig } from '@xp/event-log';
+import { blockCodec, readKafkaClientSecurity, readKafkaCompression, type EventLogConfig } from '@xp/event-log';
 
 export const DEFAULT_DATA_DIR = '.xp-data';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -12,7 +12,7 @@ export interface BusFlags {
   dataDir?: string;
 }
 
-/** Reads and validates the log configuration once: flags first, then XP_BUS / KAFKA_BROKERS / XP_DATA_DIR. */
+/** Reads and validates the log configuration once: flags first, then XP_BUS / KAFKA_BROKERS / XP_DATA_DIR / XP_LOG_COMPRESSION / KAFKA_*. */
 export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process.env): EventLogConfig {
   const bus = flags.bus ?? env.XP_BUS ?? 'embedded';
   if (bus !== 'embedded' && bus !== 'kafka') {
@@ -23,7 +23,8 @@ export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process
   if (brokers.length === 0 || malformed !== undefined) {
     throw new UsageError(`--brokers must be a comma-separated list of host:port, got '${flags.brokers ?? env.KAFKA_BROKERS}'`);
   }
-  return { bus, brokers, dataDir: dataDir(flags, env), kafka: bus === 'kafka' ? { ...readKafkaClientSecurity(env), createTopics: createTopics(env), compression: readKafkaCompression(env) } : undefined };
+  const logCompression = blockCodec('XP_LOG_COMPRESSION', env.XP_LOG_COMPRESSION || 'lz4');
+  return { bus, brokers, dataDir: dataDir(flags, env), logCompression, kafka: bus === 'kafka' ? { ...readKafkaClientSecurity(env), createTopics: createTopics(env), compression: readKafkaCompression(env) } : undefined };
 }
 
 function createTopics(env: NodeJS.ProcessEnv): boolean {

@@ -1,0 +1,37 @@
+import { blockCodec, decodeBlock, encodeBlocks } from './record-block';
+
+const frames = Array.from({ length: 50 }, (_, i) => Buffer.from(`frame ${i} `.repeat(1 + (i % 40))));
+
+describe('record blocks', () => {
+  it.each(['lz4', 'none'] as const)('keep every frame in order, cut into blocks of about the body size (%s)', async (codec) => {
+    const blocks = await encodeBlocks(frames, codec, 2000);
+    expect(blocks.length).toBeGreaterThan(3);
+    expect(blocks[0].first).toBe(0);
+    const decoded: Buffer[] = [];
+    for (const [b, block] of blocks.entries()) {
+      const inBlock = await decodeBlock(block.value, `t/0@${block.first}`);
+      expect(block.first).toBe(decoded.length);
+      // A block closes once its body reaches the size: all but its last frame fit under it.
+      if (b < blocks.length - 1) expect(inBlock.slice(0, -1).reduce((s, f) => s + 4 + f.length, 0)).toBeLessThan(2000);
+      decoded.push(...inBlock);
+    }
+    expect(decoded.map(String)).toEqual(frames.map(String));
+  });
+
+  it('names the block and the damage when a block cannot be read', async () => {
+    const [{ value: block }] = await encodeBlocks(frames.slice(0, 5), 'lz4');
+    const unknownCodec = Buffer.from(block);
+    unknownCodec[0] = 9;
+    await expect(decodeBlock(unknownCodec, 'xp.events/2@40')).rejects.toThrow(/block xp\.events\/2@40 cannot be read \(unknown codec id 9\): the data dir is damaged/);
+    await expect(decodeBlock(block.subarray(0, block.length - 3), 'xp.events/2@40')).rejects.toThrow(/block xp\.events\/2@40 cannot be read/);
+    const [{ value: plain }] = await encodeBlocks(frames.slice(0, 5), 'none');
+    const overcounted = Buffer.from(plain);
+    overcounted.writeUInt32LE(6, 1);
+    await expect(decodeBlock(overcounted, 't/0@0')).rejects.toThrow(/record 5 of 6 runs past the block's end/);
+  });
+
+  it('refuses a codec name it does not know, naming the setting', () => {
+    expect(blockCodec('XP_LOG_COMPRESSION', 'none')).toBe('none');
+    expect(() => blockCodec('XP_LOG_COMPRESSION', 'zstd')).toThrow("XP_LOG_COMPRESSION must be one of lz4, none, got 'zstd'");
+  });
+});
