@@ -3,20 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { EmbeddedEventLog, type BlockCodecName, type LogMessage, type LogRecord } from '../src';
+import { prose } from './prose';
 
-/** Prose-like text that compresses as LLM outputs do (not a repeated character): words of a small seeded vocabulary. */
-function text(seed: number, bytes: number): string {
-  const words = ['the', 'proof', 'follows', 'since', 'x', 'is', 'even', 'and', 'therefore', 'we', 'obtain', 'sum', 'of', 'squares', 'lemma', '3', 'holds'];
-  let state = seed;
-  let out = '';
-  while (out.length < bytes) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out += words[state % words.length] + (state % 11 === 0 ? '. ' : ' ');
-  }
-  return out.slice(0, bytes);
-}
-
-const message = (i: number, bytes: number, key = 'run-b'): LogMessage => ({ key, value: Buffer.from(`${i}|${text(i, bytes)}`), headers: i % 3 === 0 ? { n: String(i) } : undefined });
+const message = (i: number, bytes: number, key = 'run-b'): LogMessage => ({ key, value: Buffer.from(`${i}|${prose(i, bytes)}`), headers: i % 3 === 0 ? { n: String(i) } : undefined });
 
 describe('embedded log record blocks', () => {
   const dirs: string[] = [];
