@@ -62,7 +62,11 @@ describe('Kafka batch compression on the broker', () => {
       const log = await connect(compression, limit);
       const positions = await log.append(topic, messages);
       expect(positions.map((p) => p.offset)).toEqual(messages.map((_, i) => i));
-      const read = await log.read(topic, 0, 0, 1000, 10_000_000);
+      // A transaction's records become readable once the broker wrote its commit markers: read until they are.
+      const read = [];
+      for (const deadline = Date.now() + 10_000; read.length < messages.length && Date.now() < deadline; ) {
+        read.push(...(await log.read(topic, 0, read.length, 1000, 10_000_000)));
+      }
       expect(read.map((r) => r.value.equals(messages[r.offset].value))).toEqual(messages.map(() => true));
     },
   );
