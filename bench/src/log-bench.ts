@@ -2,8 +2,8 @@
  * npm run bench:log -- [--events N] [--skip-kafka] [--output-bytes 4096,16384] [--payload-mb M] [--rounds R]
  * Writes N events (~300 bytes) through each event-log adapter and reads them back, beside same-run
  * baselines: raw LMDB puts/reads for the embedded adapter, the bare kafkajs producer/consumer for Kafka.
- * Then, per output size, M MB of events with LLM-size outputs through the embedded log in each record
- * format (`log-payload-bench.ts`); `--output-bytes none` skips that part.
+ * Then, per output size, M MB of events with LLM-size outputs through each adapter with each codec
+ * (`log-payload-bench.ts`); `--output-bytes none` skips that part.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { EventFactory } from '@xp/events';
 import { EmbeddedEventLog, KafkaEventLog, encodeEvent, partitionForKey, type EventLog, type LogMessage } from '@xp/event-log';
 import { printTable, timed, type BenchRow } from './bench-table';
-import { benchEmbeddedPayloads } from './log-payload-bench';
+import { benchPayloads } from './log-payload-bench';
 
 const CHUNK = 5000;
 const PARTITIONS = 4;
@@ -162,8 +162,9 @@ async function main(): Promise<void> {
   printTable(rows);
   const outputBytes = argument('--output-bytes') ?? '4096,16384';
   if (outputBytes !== 'none') {
-    await benchEmbeddedPayloads({
+    await benchPayloads({
       outputBytes: outputBytes.split(',').map(Number),
+      brokers: process.argv.includes('--skip-kafka') ? undefined : brokers,
       jsonBytes: Number(argument('--payload-mb') ?? 64) * 1e6,
       rounds: Number(argument('--rounds') ?? 2),
       append: appendAll,

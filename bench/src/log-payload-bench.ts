@@ -1,83 +1,153 @@
 /**
- * The embedded log with LLM-size events: sample outputs of 4 KB and 16 KB of seeded prose-like text
- * (the projector benchmark's event stream), written and read back in each record format in the same
- * run, with the bytes the log takes on disk per byte of event JSON.
+ * The event log with LLM-size events: sample outputs of 4 KB and 16 KB of seeded prose-like text
+ * (the projector benchmark's event stream), written and read back in each record format and codec
+ * in the same run, with the bytes the log takes on disk per byte of event JSON.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { takeEvents } from '@xp/projector/dist/bench/mixed-events';
-import { EmbeddedEventLog, encodeEvent, type BlockCodecName, type LogMessage } from '@xp/event-log';
+import { EmbeddedEventLog, KafkaEventLog, encodeEvent, type EventLog, type LogMessage } from '@xp/event-log';
 import { alignedTable, timed } from './bench-table';
+
+const PARTITIONS = 4;
 
 export interface PayloadBenchOptions {
   outputBytes: number[];
   /** Bytes of event JSON written per output size (the event count follows from it). */
   jsonBytes: number;
   rounds: number;
-  append: (log: EmbeddedEventLog, topic: string, messages: LogMessage[]) => Promise<void>;
-  consume: (log: EmbeddedEventLog, topic: string, expected: number) => Promise<void>;
+  /** Kafka brokers, or undefined to measure the embedded log alone. */
+  brokers?: string[];
+  append: (log: EventLog, topic: string, messages: LogMessage[]) => Promise<void>;
+  consume: (log: EventLog, topic: string, expected: number) => Promise<void>;
+}
+
+/** One log configuration under test: `baseline` marks the uncompressed one its rows are compared with. */
+interface Subject {
+  adapter: 'embedded' | 'kafka';
+  codec: string;
+  baseline: boolean;
+  open(): Promise<{ log: EventLog; topic: string; diskBytes(): Promise<number | undefined>; dispose(): Promise<void> }>;
 }
 
 interface Measurement {
   produceSeconds: number;
   consumeSeconds: number;
-  diskBytes: number;
+  diskBytes: number | undefined;
 }
 
-const FORMATS: { codec: BlockCodecName; label: string }[] = [
-  { codec: 'none', label: 'blocks, uncompressed' },
-  { codec: 'lz4', label: 'blocks, lz4' },
-];
-
-export async function benchEmbeddedPayloads(options: PayloadBenchOptions): Promise<void> {
-  const header = ['output bytes', 'events', 'JSON bytes/event', 'format', 'produce events/s', 'produce MB/s', 'consume events/s', 'consume MB/s', 'disk/JSON', 'produce vs uncompressed', 'consume vs uncompressed'];
+export async function benchPayloads(options: PayloadBenchOptions): Promise<void> {
+  const subjects = [...embeddedSubjects(), ...(options.brokers ? kafkaSubjects(options.brokers) : [])];
+  const header = ['output bytes', 'events', 'JSON bytes/event', 'log', 'codec', 'produce events/s', 'produce MB/s', 'consume events/s', 'consume MB/s', 'disk/JSON', 'produce vs none', 'consume vs none'];
   const body: string[][] = [];
   for (const outputBytes of options.outputBytes) {
     const messages = sampleMessages(outputBytes, options.jsonBytes);
     const json = messages.reduce((sum, m) => sum + m.value.length, 0);
-    const best = new Map<BlockCodecName, Measurement>();
-    // Formats alternate round by round and each keeps its fastest round: the machine's load drifts.
+    const best = new Map<Subject, Measurement>();
+    // Subjects alternate round by round and each keeps its fastest round: the machine's load drifts.
     for (let round = 0; round < options.rounds; round++) {
-      for (const { codec } of FORMATS) {
-        const m = await measure(codec, messages, options);
-        const known = best.get(codec);
-        best.set(codec, known ? { produceSeconds: Math.min(known.produceSeconds, m.produceSeconds), consumeSeconds: Math.min(known.consumeSeconds, m.consumeSeconds), diskBytes: m.diskBytes } : m);
+      for (const subject of subjects) {
+        const m = await measure(subject, messages, options);
+        const known = best.get(subject);
+        best.set(subject, known ? { ...m, produceSeconds: Math.min(known.produceSeconds, m.produceSeconds), consumeSeconds: Math.min(known.consumeSeconds, m.consumeSeconds) } : m);
       }
     }
-    const baseline = best.get('none')!;
-    for (const { codec, label } of FORMATS) {
-      const m = best.get(codec)!;
+    for (const subject of subjects) {
+      const m = best.get(subject)!;
+      const baseline = best.get(subjects.find((s) => s.adapter === subject.adapter && s.baseline)!)!;
       body.push([
-        String(outputBytes), String(messages.length), String(Math.round(json / messages.length)), label,
+        String(outputBytes), String(messages.length), String(Math.round(json / messages.length)), subject.adapter, subject.codec,
         Math.round(messages.length / m.produceSeconds).toLocaleString('en-US'), (json / 1e6 / m.produceSeconds).toFixed(1),
         Math.round(messages.length / m.consumeSeconds).toLocaleString('en-US'), (json / 1e6 / m.consumeSeconds).toFixed(1),
-        `${(m.diskBytes / json).toFixed(2)}x`,
+        m.diskBytes === undefined ? 'n/a' : `${(m.diskBytes / json).toFixed(2)}x`,
         `${(baseline.produceSeconds / m.produceSeconds).toFixed(2)}x`, `${(baseline.consumeSeconds / m.consumeSeconds).toFixed(2)}x`,
       ]);
     }
   }
-  console.log('\nembedded log, LLM-size outputs (goals at 4 KB: disk/JSON <= 0.6x, lz4 throughput >= 0.9x of uncompressed)');
+  console.log(`\nLLM-size outputs, best of ${options.rounds} rounds (goals at 4 KB: disk/JSON <= 0.6x, throughput >= 0.9x of the same log uncompressed)`);
   console.log(alignedTable(header, body));
 }
 
-/** The projector benchmark's mixed stream (samples, verdicts, rewards, decisions) with outputs of `outputBytes`, about `jsonBytes` in all. */
+/** The projector benchmark's mixed stream (samples, verdicts, rewards, decisions) with outputs of `outputBytes`, about `jsonBytes` in all, after the problem registrations. */
 function sampleMessages(outputBytes: number, jsonBytes: number): LogMessage[] {
-  const probe = takeEvents(3000, { outputBytes, runs: 4 }).map(encodeEvent);
-  const average = probe.slice(2004).reduce((sum, m) => sum + m.value.length, 0) / (probe.length - 2004);
-  return takeEvents(Math.max(3000, Math.round(jsonBytes / average)), { outputBytes, runs: 4 }).map(encodeEvent);
+  const runs = 4;
+  const registrations = runs * 501;
+  const probe = takeEvents(registrations + 1000, { outputBytes, runs }).slice(registrations).map(encodeEvent);
+  const average = probe.reduce((sum, m) => sum + m.value.length, 0) / probe.length;
+  return takeEvents(registrations + Math.round(jsonBytes / average), { outputBytes, runs }).slice(registrations).map(encodeEvent);
 }
 
-async function measure(codec: BlockCodecName, messages: LogMessage[], options: PayloadBenchOptions): Promise<Measurement> {
-  const dir = mkdtempSync(join(tmpdir(), `xp-bench-${codec}-`));
+function embeddedSubjects(): Subject[] {
+  return (['none', 'lz4'] as const).map((codec) => ({
+    adapter: 'embedded',
+    codec,
+    baseline: codec === 'none',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), `xp-bench-${codec}-`));
+      const log = EmbeddedEventLog.open({ dir, compression: codec });
+      return {
+        log,
+        topic: 'bench',
+        diskBytes: async () => statSync(join(dir, 'log', 'data.mdb')).size,
+        dispose: async () => {
+          await log.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  }));
+}
+
+function kafkaSubjects(brokers: string[]): Subject[] {
+  return (['none', 'gzip', 'lz4'] as const).map((codec) => ({
+    adapter: 'kafka',
+    codec,
+    baseline: codec === 'none',
+    async open() {
+      const log = await KafkaEventLog.connect({ brokers, compression: codec });
+      const topic = `bench-payload-${codec}-${randomUUID()}`;
+      const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      return {
+        log,
+        topic,
+        diskBytes: () => brokerBytes(admin, topic),
+        dispose: async () => {
+          await log.close();
+          await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+          await admin.disconnect();
+        },
+      };
+    },
+  }));
+}
+
+/** Bytes of the topic's log segments, when the broker's log dirs are on this machine (the local broker); undefined otherwise. */
+async function brokerBytes(admin: ReturnType<Kafka['admin']>, topic: string): Promise<number | undefined> {
+  const { brokers } = await admin.describeCluster();
+  if (brokers.length !== 1) return undefined;
+  const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokers[0].nodeId), configNames: ['log.dirs'] }] });
+  const logDir = resources[0]?.configEntries.find((e) => e.configName === 'log.dirs')?.configValue.split(',')[0];
+  if (!logDir || !existsSync(logDir)) return undefined;
+  let bytes = 0;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const dir = join(logDir, `${topic}-${p}`);
+    for (const file of readdirSync(dir)) if (file.endsWith('.log')) bytes += statSync(join(dir, file)).size;
+  }
+  return bytes;
+}
+
+async function measure(subject: Subject, messages: LogMessage[], options: PayloadBenchOptions): Promise<Measurement> {
+  const { log, topic, diskBytes, dispose } = await subject.open();
   try {
-    const log = EmbeddedEventLog.open({ dir, compression: codec });
-    await log.ensureTopics([{ name: 'bench', partitions: 4 }]);
-    const produceSeconds = await timed(() => options.append(log, 'bench', messages));
-    const consumeSeconds = await timed(() => options.consume(log, 'bench', messages.length));
-    await log.close();
-    return { produceSeconds, consumeSeconds, diskBytes: statSync(join(dir, 'log', 'data.mdb')).size };
+    await log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+    const produceSeconds = await timed(() => options.append(log, topic, messages));
+    const consumeSeconds = await timed(() => options.consume(log, topic, messages.length));
+    return { produceSeconds, consumeSeconds, diskBytes: await diskBytes() };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await dispose();
   }
 }
