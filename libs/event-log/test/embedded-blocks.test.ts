@@ -24,7 +24,7 @@ describe('embedded log record blocks', () => {
   it('reads every offset on its own and every window across block boundaries', async () => {
     const { log } = openLog();
     await log.ensureTopics([{ name: 't', partitions: 1 }]);
-    // 300 records of about 1 KB in one append: five blocks of about 64 KB.
+    // 300 records of about 1 KB in one append: three blocks of 128 KB.
     const messages = Array.from({ length: 300 }, (_, i) => message(i, 500 + ((i * 37) % 1000)));
     await log.append('t', messages.slice(0, 1));
     await log.append('t', messages.slice(1));

@@ -61,7 +61,7 @@ describe('embedded log durability and sharing between processes', () => {
   });
 
   it('keeps whole appends of several compressed blocks each after SIGKILL, every record readable', async () => {
-    // 100 records of 3 KB per append: about 5 blocks of 64 KB, all written in the append's transaction.
+    // 100 records of 3 KB per append: 3 blocks of 128 KB, all written in the append's transaction.
     // Kills land at several moments of an append (compressing, writing, committing), one restart after another.
     let records: LogRecord[] = [];
     for (const delayMs of [0, 2, 5, 9, 14]) {

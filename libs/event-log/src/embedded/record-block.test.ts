@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { blockCodec, decodeBlock, encodeBlocks } from './record-block';
 
 const frames = Array.from({ length: 50 }, (_, i) => Buffer.from(`frame ${i} `.repeat(1 + (i % 40))));
@@ -18,8 +19,19 @@ describe('record blocks', () => {
     expect(decoded.map(String)).toEqual(frames.map(String));
   });
 
+  it('compresses a body only when that makes it smaller', async () => {
+    const [{ value: text }] = await encodeBlocks(frames, 'lz4');
+    expect(text[0]).toBe(1);
+    expect(text.length).toBeLessThan(frames.reduce((s, f) => s + 4 + f.length, 0) / 2);
+    const random = Array.from({ length: 4 }, () => randomBytes(1000));
+    const [{ value: incompressible }] = await encodeBlocks(random, 'lz4');
+    expect(incompressible[0]).toBe(0);
+    expect((await decodeBlock(incompressible, 't/0@0')).map((f) => f.toString('hex'))).toEqual(random.map((f) => f.toString('hex')));
+  });
+
   it('names the block and the damage when a block cannot be read', async () => {
-    const [{ value: block }] = await encodeBlocks(frames.slice(0, 5), 'lz4');
+    const [{ value: block }] = await encodeBlocks(frames, 'lz4');
+    expect(block[0]).toBe(1);
     const unknownCodec = Buffer.from(block);
     unknownCodec[0] = 9;
     await expect(decodeBlock(unknownCodec, 'xp.events/2@40')).rejects.toThrow(/block xp\.events\/2@40 cannot be read \(unknown codec id 9\): the data dir is damaged/);

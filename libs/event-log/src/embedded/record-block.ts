@@ -5,7 +5,7 @@ import { ConflictError, UsageError } from '@xp/events';
  * Format 2 of the embedded log stores records in blocks: one LMDB value holds the consecutive
  * records of one partition from one append, keyed by the offset of its first record. A 4 KB event
  * compressed alone still takes a whole 4 KB overflow page (LMDB stores values over ~2 KB in whole
- * pages), and alone it shares no vocabulary with its neighbours; a 64 KB block of them compresses
+ * pages), and alone it shares no vocabulary with its neighbours; a 128 KB block of them compresses
  * to about half and wastes half a page per block instead of per record.
  *
  * Layout: [u8 codec][u32 record count][u32 body length][body, compressed by the codec]; the body is,
@@ -18,7 +18,10 @@ export type BlockCodecName = 'lz4' | 'none';
 export const BLOCK_CODECS: readonly BlockCodecName[] = ['lz4', 'none'];
 
 /** Uncompressed bytes after which a block is closed; a read of one record decompresses at most this much plus one record. */
-export const BLOCK_BODY_BYTES = 64 * 1024;
+export const BLOCK_BODY_BYTES = 128 * 1024;
+
+/** Bodies smaller than this are stored uncompressed: a single short record gains nothing worth a trip to the thread pool. */
+const MIN_COMPRESSED_BODY_BYTES = 512;
 
 const CODEC_IDS: Record<BlockCodecName, number> = { none: 0, lz4: 1 };
 const HEADER_BYTES = 1 + 4 + 4;
@@ -65,11 +68,14 @@ async function encodeBlock(frames: Buffer[], codec: BlockCodecName): Promise<Buf
     frame.copy(body, at + 4);
     at += 4 + frame.length;
   }
+  const compressed = codec === 'lz4' && body.length >= MIN_COMPRESSED_BODY_BYTES ? await compress(body) : undefined;
+  // A body that did not shrink (a few short records, binary values) is kept as it is: reads skip decompressing it.
+  const stored = compressed && compressed.length < body.length ? { codec, bytes: compressed } : { codec: 'none' as const, bytes: body };
   const header = Buffer.allocUnsafe(HEADER_BYTES);
-  header.writeUInt8(CODEC_IDS[codec], 0);
+  header.writeUInt8(CODEC_IDS[stored.codec], 0);
   header.writeUInt32LE(frames.length, 1);
   header.writeUInt32LE(body.length, 5);
-  return Buffer.concat([header, codec === 'lz4' ? await compress(body) : body]);
+  return Buffer.concat([header, stored.bytes]);
 }
 
 /** Number of records in a block, read from its header without decompressing it. */
