@@ -11,6 +11,7 @@ import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { takeEvents } from '@xp/projector/dist/bench/mixed-events';
 import { EmbeddedEventLog, KafkaEventLog, encodeEvent, type EventLog, type LogMessage } from '@xp/event-log';
 import { alignedTable, timed } from './bench-table';
+import { rawLmdbRoundTrip } from './raw-lmdb';
 
 const PARTITIONS = 4;
 
@@ -25,12 +26,19 @@ export interface PayloadBenchOptions {
   consume: (log: EventLog, topic: string, expected: number) => Promise<void>;
 }
 
-/** One log configuration under test: `baseline` marks the uncompressed one its rows are compared with. */
+/** One log configuration under test: `baseline` marks the uncompressed one its adapter's rows are compared with. */
 interface Subject {
-  adapter: 'embedded' | 'kafka';
+  adapter: 'embedded' | 'kafka' | 'raw LMDB, one value per record';
   codec: string;
   baseline: boolean;
-  open(): Promise<{ log: EventLog; topic: string; diskBytes(): Promise<number | undefined>; dispose(): Promise<void> }>;
+  measure(messages: LogMessage[], options: PayloadBenchOptions): Promise<Measurement>;
+}
+
+interface OpenedLog {
+  log: EventLog;
+  topic: string;
+  diskBytes(): Promise<number | undefined>;
+  dispose(): Promise<void>;
 }
 
 interface Measurement {
@@ -40,8 +48,8 @@ interface Measurement {
 }
 
 export async function benchPayloads(options: PayloadBenchOptions): Promise<void> {
-  const subjects = [...embeddedSubjects(), ...(options.brokers ? kafkaSubjects(options.brokers) : [])];
-  const header = ['output bytes', 'events', 'JSON bytes/event', 'log', 'codec', 'produce events/s', 'produce MB/s', 'consume events/s', 'consume MB/s', 'disk/JSON', 'produce vs none', 'consume vs none'];
+  const subjects = [rawSubject(), ...embeddedSubjects(), ...(options.brokers ? kafkaSubjects(options.brokers) : [])];
+  const header = ['output bytes', 'events', 'JSON bytes/event', 'log', 'codec', 'produce events/s', 'produce MB/s', 'consume events/s', 'consume MB/s', 'disk/JSON', 'produce vs uncompressed', 'consume vs uncompressed'];
   const body: string[][] = [];
   for (const outputBytes of options.outputBytes) {
     const messages = sampleMessages(outputBytes, options.jsonBytes);
@@ -50,14 +58,14 @@ export async function benchPayloads(options: PayloadBenchOptions): Promise<void>
     // Subjects alternate round by round and each keeps its fastest round: the machine's load drifts.
     for (let round = 0; round < options.rounds; round++) {
       for (const subject of subjects) {
-        const m = await measure(subject, messages, options);
+        const m = await subject.measure(messages, options);
         const known = best.get(subject);
         best.set(subject, known ? { ...m, produceSeconds: Math.min(known.produceSeconds, m.produceSeconds), consumeSeconds: Math.min(known.consumeSeconds, m.consumeSeconds) } : m);
       }
     }
     for (const subject of subjects) {
       const m = best.get(subject)!;
-      const baseline = best.get(subjects.find((s) => s.adapter === subject.adapter && s.baseline)!)!;
+      const baseline = best.get(subjects.find((s) => s.adapter === (subject.adapter === 'kafka' ? 'kafka' : 'embedded') && s.baseline)!)!;
       body.push([
         String(outputBytes), String(messages.length), String(Math.round(json / messages.length)), subject.adapter, subject.codec,
         Math.round(messages.length / m.produceSeconds).toLocaleString('en-US'), (json / 1e6 / m.produceSeconds).toFixed(1),
@@ -80,12 +88,25 @@ function sampleMessages(outputBytes: number, jsonBytes: number): LogMessage[] {
   return takeEvents(registrations + Math.round(jsonBytes / average), { outputBytes, runs }).slice(registrations).map(encodeEvent);
 }
 
+/** Today's layout without the adapter: what the per-record format cost, compared with the embedded log uncompressed. */
+function rawSubject(): Subject {
+  return {
+    adapter: 'raw LMDB, one value per record',
+    codec: 'none',
+    baseline: false,
+    async measure(messages) {
+      const raw = await rawLmdbRoundTrip(messages, 5000, PARTITIONS);
+      return { produceSeconds: raw.putSeconds, consumeSeconds: raw.readSeconds, diskBytes: raw.diskBytes };
+    },
+  };
+}
+
 function embeddedSubjects(): Subject[] {
   return (['none', 'lz4'] as const).map((codec) => ({
     adapter: 'embedded',
     codec,
     baseline: codec === 'none',
-    async open() {
+    measure: (messages, options) => measureLog(async () => {
       const dir = mkdtempSync(join(tmpdir(), `xp-bench-${codec}-`));
       const log = EmbeddedEventLog.open({ dir, compression: codec });
       return {
@@ -97,7 +118,7 @@ function embeddedSubjects(): Subject[] {
           rmSync(dir, { recursive: true, force: true });
         },
       };
-    },
+    }, messages, options),
   }));
 }
 
@@ -106,7 +127,7 @@ function kafkaSubjects(brokers: string[]): Subject[] {
     adapter: 'kafka',
     codec,
     baseline: codec === 'none',
-    async open() {
+    measure: (messages, options) => measureLog(async () => {
       const log = await KafkaEventLog.connect({ brokers, compression: codec });
       const topic = `bench-payload-${codec}-${randomUUID()}`;
       const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
@@ -121,7 +142,7 @@ function kafkaSubjects(brokers: string[]): Subject[] {
           await admin.disconnect();
         },
       };
-    },
+    }, messages, options),
   }));
 }
 
@@ -140,8 +161,8 @@ async function brokerBytes(admin: ReturnType<Kafka['admin']>, topic: string): Pr
   return bytes;
 }
 
-async function measure(subject: Subject, messages: LogMessage[], options: PayloadBenchOptions): Promise<Measurement> {
-  const { log, topic, diskBytes, dispose } = await subject.open();
+async function measureLog(open: () => Promise<OpenedLog>, messages: LogMessage[], options: PayloadBenchOptions): Promise<Measurement> {
+  const { log, topic, diskBytes, dispose } = await open();
   try {
     await log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
     const produceSeconds = await timed(() => options.append(log, topic, messages));
