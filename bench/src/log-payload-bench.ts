@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { takeEvents } from '@xp/projector/dist/bench/mixed-events';
+import { mulberry32, takeEvents } from '@xp/projector/dist/bench/mixed-events';
 import { EmbeddedEventLog, KafkaEventLog, encodeEvent, type EventLog, type LogMessage } from '@xp/event-log';
 import { alignedTable, timed } from './bench-table';
 import { rawLmdbRoundTrip } from './raw-lmdb';
@@ -44,12 +44,14 @@ interface OpenedLog {
 interface Measurement {
   produceSeconds: number;
   consumeSeconds: number;
+  /** Seconds per read of one record at an arbitrary offset (what a reader that seeks pays), when measured. */
+  seekSeconds?: number;
   diskBytes: number | undefined;
 }
 
 export async function benchPayloads(options: PayloadBenchOptions): Promise<void> {
   const subjects = [rawSubject(), ...embeddedSubjects(), ...(options.brokers ? kafkaSubjects(options.brokers) : [])];
-  const header = ['output bytes', 'events', 'JSON bytes/event', 'log', 'codec', 'produce events/s', 'produce MB/s', 'consume events/s', 'consume MB/s', 'disk/JSON', 'produce vs uncompressed', 'consume vs uncompressed'];
+  const header = ['output bytes', 'events', 'JSON bytes/event', 'log', 'codec', 'produce events/s', 'produce MB/s', 'consume events/s', 'consume MB/s', 'seeks/s', 'disk/JSON', 'produce vs uncompressed', 'consume vs uncompressed'];
   const body: string[][] = [];
   for (const outputBytes of options.outputBytes) {
     const messages = sampleMessages(outputBytes, options.jsonBytes);
@@ -60,7 +62,12 @@ export async function benchPayloads(options: PayloadBenchOptions): Promise<void>
       for (const subject of subjects) {
         const m = await subject.measure(messages, options);
         const known = best.get(subject);
-        best.set(subject, known ? { ...m, produceSeconds: Math.min(known.produceSeconds, m.produceSeconds), consumeSeconds: Math.min(known.consumeSeconds, m.consumeSeconds) } : m);
+        best.set(subject, known ? {
+          ...m,
+          produceSeconds: Math.min(known.produceSeconds, m.produceSeconds),
+          consumeSeconds: Math.min(known.consumeSeconds, m.consumeSeconds),
+          seekSeconds: m.seekSeconds === undefined ? undefined : Math.min(known.seekSeconds!, m.seekSeconds),
+        } : m);
       }
     }
     for (const subject of subjects) {
@@ -70,6 +77,7 @@ export async function benchPayloads(options: PayloadBenchOptions): Promise<void>
         String(outputBytes), String(messages.length), String(Math.round(json / messages.length)), subject.adapter, subject.codec,
         Math.round(messages.length / m.produceSeconds).toLocaleString('en-US'), (json / 1e6 / m.produceSeconds).toFixed(1),
         Math.round(messages.length / m.consumeSeconds).toLocaleString('en-US'), (json / 1e6 / m.consumeSeconds).toFixed(1),
+        m.seekSeconds === undefined ? 'n/a' : Math.round(1 / m.seekSeconds).toLocaleString('en-US'),
         m.diskBytes === undefined ? 'n/a' : `${(m.diskBytes / json).toFixed(2)}x`,
         `${(baseline.produceSeconds / m.produceSeconds).toFixed(2)}x`, `${(baseline.consumeSeconds / m.consumeSeconds).toFixed(2)}x`,
       ]);
@@ -118,7 +126,7 @@ function embeddedSubjects(): Subject[] {
           rmSync(dir, { recursive: true, force: true });
         },
       };
-    }, messages, options),
+    }, 300, messages, options),
   }));
 }
 
@@ -142,7 +150,7 @@ function kafkaSubjects(brokers: string[]): Subject[] {
           await admin.disconnect();
         },
       };
-    }, messages, options),
+    }, 30, messages, options),
   }));
 }
 
@@ -161,13 +169,27 @@ async function brokerBytes(admin: ReturnType<Kafka['admin']>, topic: string): Pr
   return bytes;
 }
 
-async function measureLog(open: () => Promise<OpenedLog>, messages: LogMessage[], options: PayloadBenchOptions): Promise<Measurement> {
+/** Reads one record at each of `seeks` seeded offsets spread over the partitions that hold records, checking each is the one asked for. */
+async function seekReads(log: EventLog, topic: string, seeks: number): Promise<void> {
+  const ends = await log.endOffsets(topic);
+  const filled = ends.flatMap((end, partition) => (end > 0 ? [partition] : []));
+  const random = mulberry32(7);
+  for (let i = 0; i < seeks; i++) {
+    const partition = filled[i % filled.length];
+    const offset = Math.floor(random() * ends[partition]);
+    const [record] = await log.read(topic, partition, offset, 1);
+    if (record?.offset !== offset) throw new Error(`a read at ${topic}/${partition}@${offset} returned ${record?.offset}`);
+  }
+}
+
+async function measureLog(open: () => Promise<OpenedLog>, seeks: number, messages: LogMessage[], options: PayloadBenchOptions): Promise<Measurement> {
   const { log, topic, diskBytes, dispose } = await open();
   try {
     await log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
     const produceSeconds = await timed(() => options.append(log, topic, messages));
     const consumeSeconds = await timed(() => options.consume(log, topic, messages.length));
-    return { produceSeconds, consumeSeconds, diskBytes: await diskBytes() };
+    const seekSeconds = (await timed(() => seekReads(log, topic, seeks))) / seeks;
+    return { produceSeconds, consumeSeconds, seekSeconds, diskBytes: await diskBytes() };
   } finally {
     await dispose();
   }
