@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { KafkaEventLog, recordBytes, type KafkaCompression, type LogMessage } from '../src';
+import { KafkaEventLog, recordBytes, type KafkaCompression, type LogMessage, type LogRecord } from '../src';
 import { prose } from './prose';
 
 // The jest globalSetup starts the local broker (infra/kafka) when none answers; its log dirs are on this machine.
@@ -63,7 +63,7 @@ describe('Kafka batch compression on the broker', () => {
       const positions = await log.append(topic, messages);
       expect(positions.map((p) => p.offset)).toEqual(messages.map((_, i) => i));
       // A transaction's records become readable once the broker wrote its commit markers: read until they are.
-      const read = [];
+      const read: LogRecord[] = [];
       for (const deadline = Date.now() + 10_000; read.length < messages.length && Date.now() < deadline; ) {
         read.push(...(await log.read(topic, 0, read.length, 1000, 10_000_000)));
       }
