@@ -1,5 +1,6 @@
 import { compress, uncompress } from 'lz4-napi';
 import { ConflictError, UsageError } from '@xp/events';
+import { writeFrame, type PreparedFrame } from './record-frame';
 
 /**
  * Format 2 of the embedded log stores records in blocks: one LMDB value holds the consecutive
@@ -27,7 +28,7 @@ const CODEC_IDS: Record<BlockCodecName, number> = { none: 0, lz4: 1 };
 const HEADER_BYTES = 1 + 4 + 4;
 
 export interface EncodedBlock {
-  /** Index (in the input) of the block's first frame. */
+  /** Index (in the input) of the block's first record. */
   first: number;
   value: Buffer;
 }
@@ -39,43 +40,43 @@ export function blockCodec(setting: string, value: string): BlockCodecName {
 }
 
 /**
- * Groups consecutive frames (of one partition, in offset order) into blocks of about `bodyBytes`.
- * The blocks are compressed on libuv's thread pool, several at once: compression is most of an
- * append's cost, and the cores are otherwise idle meanwhile.
+ * Groups consecutive records (of one partition, in offset order) into blocks of about `bodyBytes`,
+ * writing their frames straight into each block. The blocks are compressed on libuv's thread pool,
+ * several at once: compression is most of an append's cost, and the cores are otherwise idle meanwhile.
  */
-export async function encodeBlocks(frames: Buffer[], codec: BlockCodecName, bodyBytes = BLOCK_BODY_BYTES): Promise<EncodedBlock[]> {
-  const groups: { first: number; frames: Buffer[] }[] = [];
+export async function encodeBlocks(frames: PreparedFrame[], timestamp: number, codec: BlockCodecName, bodyBytes = BLOCK_BODY_BYTES): Promise<EncodedBlock[]> {
+  const groups: { first: number; frames: PreparedFrame[]; bytes: number }[] = [];
   let first = 0;
   let bytes = 0;
   frames.forEach((frame, i) => {
-    bytes += 4 + frame.length;
+    bytes += 4 + frame.bytes;
     if (bytes >= bodyBytes || i === frames.length - 1) {
-      groups.push({ first, frames: frames.slice(first, i + 1) });
+      groups.push({ first, frames: frames.slice(first, i + 1), bytes });
       first = i + 1;
       bytes = 0;
     }
   });
-  return Promise.all(groups.map(async (group) => ({ first: group.first, value: await encodeBlock(group.frames, codec) })));
+  return Promise.all(groups.map(async (group) => ({ first: group.first, value: await encodeBlock(group.frames, group.bytes, timestamp, codec) })));
 }
 
-async function encodeBlock(frames: Buffer[], codec: BlockCodecName): Promise<Buffer> {
-  let size = 0;
-  for (const frame of frames) size += 4 + frame.length;
-  const body = Buffer.allocUnsafe(size);
-  let at = 0;
+async function encodeBlock(frames: PreparedFrame[], bodyBytes: number, timestamp: number, codec: BlockCodecName): Promise<Buffer> {
+  const block = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
+  block.writeUInt8(CODEC_IDS.none, 0);
+  block.writeUInt32LE(frames.length, 1);
+  block.writeUInt32LE(bodyBytes, 5);
+  let at = HEADER_BYTES;
   for (const frame of frames) {
-    body.writeUInt32LE(frame.length, at);
-    frame.copy(body, at + 4);
-    at += 4 + frame.length;
+    block.writeUInt32LE(frame.bytes, at);
+    writeFrame(frame, timestamp, block, at + 4);
+    at += 4 + frame.bytes;
   }
-  const compressed = codec === 'lz4' && body.length >= MIN_COMPRESSED_BODY_BYTES ? await compress(body) : undefined;
+  if (codec === 'none' || bodyBytes < MIN_COMPRESSED_BODY_BYTES) return block;
+  const compressed = await compress(block.subarray(HEADER_BYTES));
   // A body that did not shrink (a few short records, binary values) is kept as it is: reads skip decompressing it.
-  const stored = compressed && compressed.length < body.length ? { codec, bytes: compressed } : { codec: 'none' as const, bytes: body };
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
-  header.writeUInt8(CODEC_IDS[stored.codec], 0);
-  header.writeUInt32LE(frames.length, 1);
-  header.writeUInt32LE(body.length, 5);
-  return Buffer.concat([header, stored.bytes]);
+  if (compressed.length >= bodyBytes) return block;
+  const header = block.subarray(0, HEADER_BYTES);
+  header.writeUInt8(CODEC_IDS[codec], 0);
+  return Buffer.concat([header, compressed]);
 }
 
 /** Number of records in a block, read from its header without decompressing it. */

@@ -4,7 +4,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { ConflictError, UnavailableError } from '@xp/events';
 import { DEFAULT_MAX_READ_BYTES, type LogMessage, type LogRecord, type RecordPosition } from '../port';
 import { partitionForKey } from '../partitioner';
-import { decodeFrame, encodeFrame } from './record-frame';
+import { decodeFrame, prepareFrame } from './record-frame';
 import { encodeBlocks, type BlockCodecName } from './record-block';
 import { BlockReader } from './block-reader';
 import { FORMAT_1_TOPIC_PREFIX, LogFormat, type TopicMeta } from './log-format';
@@ -87,7 +87,7 @@ export class LogStore {
     const blocks = await Promise.all([...byPartition].map(async ([partition, indexes]) => ({
       partition,
       indexes,
-      blocks: await encodeBlocks(indexes.map((i) => encodeFrame(messages[i].key, messages[i].value, messages[i].headers, timestamp)), this.codec),
+      blocks: await encodeBlocks(indexes.map((i) => prepareFrame(messages[i].key, messages[i].value, messages[i].headers)), timestamp, this.codec),
     })));
     const positions: RecordPosition[] = new Array(messages.length);
     // The callback runs inside LMDB's write transaction, so reading the heads and advancing them is atomic
