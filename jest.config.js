@@ -20,6 +20,8 @@ const swc = [
 const UNIT_TESTS = [
   'libs/analytics/src/(config|insert-encoded|result-rows|queries/leaderboard|sql/read-only-sql)\\.test\\.ts$',
   'libs/event-log/src/kafka/split-by-bytes\\.test\\.ts$',
+  'libs/event-log/src/kafka/kafka-compression\\.test\\.ts$',
+  'libs/event-log/src/embedded/record-block\\.test\\.ts$',
   'libs/events/src/schema-registry\\.test\\.ts$',
   'libs/loop/src/(canonical-hash|metrics|reward|rng|rng-lanes|sampler)\\.test\\.ts$',
   'libs/loop/src/(curriculum|policy|replay|tasks)/[^/]+\\.test\\.ts$',

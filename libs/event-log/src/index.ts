@@ -3,6 +3,7 @@ export * from './event-codec';
 export * from './partitioner';
 export { recordBytes } from './record-size';
 export { EmbeddedEventLog, type EmbeddedLogOptions } from './embedded/embedded-log';
+export { blockCodec, type BlockCodecName } from './embedded/record-block';
 export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
 export { openEventLog, type EventLogConfig } from './open-event-log';
 export { AppendSignal, signallingLog, type AppendListener } from './append-signal';
@@ -10,3 +11,4 @@ export { checkLogNamespace, namespacedLog, type LogNamespace } from './namespace
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';
 export { topicNames, topicPlan, TOPIC_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, type TopicSettings, type PlannedTopic } from './kafka/topic-plan';
 export { describeReport, type TopicInitReport } from './kafka/kafka-topics';
+export { readKafkaCompression, type KafkaCompression } from './kafka/kafka-compression';

@@ -10,8 +10,9 @@ describe('embedded log durability and sharing between processes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xp-durable-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps every acknowledged append after the writer is killed with SIGKILL, without holes', async () => {
-    const child = spawn(process.execPath, [fixture, dir, 'run-k'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  /** Runs the appending fixture until `atLeast` records were acknowledged, SIGKILLs it, and returns the last acknowledged offset. */
+  async function appendUntilKilled(args: string[], atLeast: number, delayMs = 0): Promise<number> {
+    const child = spawn(process.execPath, [fixture, dir, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let acknowledged = -1;
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -22,18 +23,24 @@ describe('embedded log durability and sharing between processes', () => {
     });
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        if (acknowledged >= 2000) {
+        if (acknowledged >= atLeast) {
           clearInterval(poll);
-          child.kill('SIGKILL');
-          resolve();
+          setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, delayMs);
         }
       }, 5);
     });
     await new Promise((resolve) => child.on('exit', resolve));
+    return acknowledged;
+  }
 
+  /** Every record of the key's partition, checked to be whole appends of 100 without holes; returns them. */
+  async function readWholeAppends(key: string, acknowledged: number): Promise<LogRecord[]> {
     const log = EmbeddedEventLog.open({ dir });
     try {
-      const partition = await log.partitionFor('durability', 'run-k');
+      const partition = await log.partitionFor('durability', key);
       const end = (await log.endOffsets('durability'))[partition];
       expect(end).toBeGreaterThan(acknowledged);
       const records: LogRecord[] = [];
@@ -41,10 +48,32 @@ describe('embedded log durability and sharing between processes', () => {
       expect(records.map((r) => r.offset)).toEqual(Array.from({ length: end }, (_, i) => i));
       // Whole batches only: a batch is one transaction, so the log never ends halfway through one.
       expect(end % 100).toBe(0);
-      expect(records[end - 1].value.toString()).toBe(`${end / 100 - 1}:99`);
+      return records.filter((r) => r.key === key);
     } finally {
       await log.close();
     }
+  }
+
+  it('keeps every acknowledged append after the writer is killed with SIGKILL, without holes', async () => {
+    const acknowledged = await appendUntilKilled(['run-k'], 2000);
+    const records = await readWholeAppends('run-k', acknowledged);
+    expect(records[records.length - 1].value.toString()).toBe(`${records.length / 100 - 1}:99`);
+  });
+
+  it('keeps whole appends of several compressed blocks each after SIGKILL, every record readable', async () => {
+    // 100 records of 3 KB per append: 3 blocks of 128 KB, all written in the append's transaction.
+    // Kills land at several moments of an append (compressing, writing, committing), one restart after another.
+    let records: LogRecord[] = [];
+    for (const delayMs of [0, 2, 5, 9, 14]) {
+      const acknowledged = await appendUntilKilled(['run-blocks', '3000'], records.length + 300, delayMs);
+      records = await readWholeAppends('run-blocks', acknowledged);
+    }
+    records.forEach((record, n) => {
+      const [batch, index] = record.value.toString().split(' ')[0].split(':');
+      expect(index).toBe(String(n % 100));
+      expect(batch).toBe(records[n - (n % 100)].value.toString().split(':')[0]);
+      expect(record.value).toHaveLength(3000);
+    });
   });
 
   it('lets a consumer in one process see what another process appends', async () => {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@xp/events';
-import { checkLogNamespace, DEFAULT_PARTITIONS, readKafkaClientSecurity, type EventLogConfig, type LogNamespace, type TopicSettings } from '@xp/event-log';
+import { blockCodec, checkLogNamespace, DEFAULT_PARTITIONS, readKafkaClientSecurity, readKafkaCompression, type EventLogConfig, type LogNamespace, type TopicSettings } from '@xp/event-log';
 
 export const DEFAULT_DATA_DIR = '.xp-data';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -14,7 +14,7 @@ export interface BusFlags {
   groupPrefix?: string;
 }
 
-/** Reads and validates the log configuration once: flags first, then XP_BUS / KAFKA_BROKERS / XP_DATA_DIR / XP_KAFKA_*_PREFIX. */
+/** Reads and validates the log configuration once: flags first, then XP_BUS / KAFKA_BROKERS / XP_DATA_DIR / XP_LOG_COMPRESSION / KAFKA_* / XP_KAFKA_*. */
 export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process.env): EventLogConfig {
   const bus = flags.bus ?? env.XP_BUS ?? 'embedded';
   if (bus !== 'embedded' && bus !== 'kafka') {
@@ -25,12 +25,14 @@ export function eventLogConfig(flags: BusFlags, env: NodeJS.ProcessEnv = process
   if (brokers.length === 0 || malformed !== undefined) {
     throw new UsageError(`--brokers must be a comma-separated list of host:port, got '${flags.brokers ?? env.KAFKA_BROKERS}'`);
   }
-  if (bus !== 'kafka') return { bus, brokers, dataDir: dataDir(flags, env) };
+  const logCompression = blockCodec('XP_LOG_COMPRESSION', env.XP_LOG_COMPRESSION || 'lz4');
+  if (bus !== 'kafka') return { bus, brokers, dataDir: dataDir(flags, env), logCompression };
   return {
     bus,
     brokers,
     dataDir: dataDir(flags, env),
-    kafka: { ...readKafkaClientSecurity(env), createTopics: createTopics(env), topics: topicSettings({}, env) },
+    logCompression,
+    kafka: { ...readKafkaClientSecurity(env), createTopics: createTopics(env), compression: readKafkaCompression(env), topics: topicSettings({}, env) },
     namespace: logNamespace(flags, env),
   };
 }

@@ -94,7 +94,7 @@ export class EmbeddedConsumer implements Subscription {
   private async consumePartition(partition: number, positions: number[], maxBatch: number): Promise<boolean | undefined> {
     const { topic, groupId } = this.options;
     positions[partition] ??= this.startOffset(partition);
-    const batch = this.store.read(topic, partition, positions[partition], maxBatch, this.options.maxBatchBytes);
+    const batch = await this.store.read(topic, partition, positions[partition], maxBatch, this.options.maxBatchBytes);
     if (batch.length === 0) return false;
     const next = batch[batch.length - 1].offset + 1;
     const context = { topic, partition, highWatermark: this.store.endOffset(topic, partition), assignment: this.assignment };

@@ -14,12 +14,18 @@ import { partitionForKey } from '../partitioner';
 import { EmbeddedConsumer } from './embedded-consumer';
 import { OpenSubscriptions } from '../open-subscriptions';
 import { LogStore } from './store';
+import type { BlockCodecName } from './record-block';
 
 export interface EmbeddedLogOptions {
   /** The data dir; the log lives in `<dir>/log`. */
   dir: string;
   /** Partitions of topics created implicitly by an append (default 4). */
   defaultPartitions?: number;
+  /**
+   * How new record blocks are compressed (default lz4). Reads handle every codec whatever this says,
+   * so it can change between runs of the same data dir.
+   */
+  compression?: BlockCodecName;
 }
 
 /** The default event log: on local disk, no server, safe to share between processes on one machine. */
@@ -36,7 +42,7 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   static open(options: EmbeddedLogOptions): EmbeddedEventLog {
-    return new EmbeddedEventLog(LogStore.open(options.dir), options.defaultPartitions ?? DEFAULT_PARTITIONS);
+    return new EmbeddedEventLog(LogStore.open(options.dir, options.compression ?? 'lz4'), options.defaultPartitions ?? DEFAULT_PARTITIONS);
   }
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {

@@ -6,18 +6,32 @@ import type { LogRecord } from '../port';
  */
 const FIXED = 8 + 2 + 4;
 
-export function encodeFrame(key: string, value: Buffer, headers: Record<string, string> | undefined, timestamp: number): Buffer {
+/** A record measured for its frame, so that blocks can be sized first and frames written straight into them. */
+export interface PreparedFrame {
+  key: string;
+  keyBytes: number;
+  headerText: string;
+  headerBytes: number;
+  value: Buffer;
+  /** The frame's length. */
+  bytes: number;
+}
+
+export function prepareFrame(key: string, value: Buffer, headers: Record<string, string> | undefined): PreparedFrame {
   const keyBytes = Buffer.byteLength(key);
   const headerText = headers ? JSON.stringify(headers) : '';
   const headerBytes = Buffer.byteLength(headerText);
-  const frame = Buffer.allocUnsafe(FIXED + keyBytes + headerBytes + value.length);
-  frame.writeDoubleLE(timestamp, 0);
-  frame.writeUInt16LE(keyBytes, 8);
-  frame.write(key, 10, 'utf8');
-  frame.writeUInt32LE(headerBytes, 10 + keyBytes);
-  if (headerBytes > 0) frame.write(headerText, 14 + keyBytes, 'utf8');
-  value.copy(frame, FIXED + keyBytes + headerBytes);
-  return frame;
+  return { key, keyBytes, headerText, headerBytes, value, bytes: FIXED + keyBytes + headerBytes + value.length };
+}
+
+/** Writes the frame into `target` at `at` (`frame.bytes` bytes). */
+export function writeFrame(frame: PreparedFrame, timestamp: number, target: Buffer, at: number): void {
+  target.writeDoubleLE(timestamp, at);
+  target.writeUInt16LE(frame.keyBytes, at + 8);
+  target.write(frame.key, at + 10, 'utf8');
+  target.writeUInt32LE(frame.headerBytes, at + 10 + frame.keyBytes);
+  if (frame.headerBytes > 0) target.write(frame.headerText, at + 14 + frame.keyBytes, 'utf8');
+  frame.value.copy(target, at + FIXED + frame.keyBytes + frame.headerBytes);
 }
 
 export function decodeFrame(frame: Buffer, topic: string, partition: number, offset: number): LogRecord {

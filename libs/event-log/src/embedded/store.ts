@@ -4,41 +4,57 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { ConflictError, UnavailableError } from '@xp/events';
 import { DEFAULT_MAX_READ_BYTES, type LogMessage, type LogRecord, type RecordPosition } from '../port';
 import { partitionForKey } from '../partitioner';
-import { decodeFrame, encodeFrame } from './record-frame';
+import { decodeFrame, prepareFrame } from './record-frame';
+import { encodeBlocks, type BlockCodecName } from './record-block';
+import { BlockReader } from './block-reader';
+import { FORMAT_1_TOPIC_PREFIX, LogFormat, type TopicMeta } from './log-format';
 
 type RecordKey = [number, number];
 
 /**
  * The embedded log's storage: one LMDB environment under `<dataDir>/log`, shared safely by several
  * processes (LMDB serializes writers across processes, readers never block). Each topic is a database
- * keyed by [partition, offset]; `heads` holds each partition's next offset; `offsets` holds the
- * committed offsets of consumer groups.
+ * of record blocks keyed by [partition, offset of the block's first record] (`record-block.ts`);
+ * `heads` holds each partition's next offset; `offsets` holds the committed offsets of consumer groups.
  */
 export class LogStore {
   private readonly topicDbs = new Map<string, Database<Buffer, RecordKey>>();
-  private readonly meta: Database<{ partitions: number }, string>;
+  /** Per topic, its format-1 records' database, or null when it has none (decided once: only an upgrade marks topics). */
+  private readonly format1Dbs = new Map<string, Database<Buffer, RecordKey> | null>();
+  private readonly meta: Database<TopicMeta, string>;
   private readonly heads: Database<number, [string, number]>;
   private readonly offsets: Database<number, [string, string, number]>;
   readonly leases: Database<{ owner: string; pid: number; expiresAt: number }, [string, string]>;
 
-  private constructor(private readonly root: RootDatabase) {
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly codec: BlockCodecName,
+  ) {
     this.meta = root.openDB({ name: 'topics', encoding: 'msgpack' });
     this.heads = root.openDB({ name: 'heads', encoding: 'msgpack' });
     this.offsets = root.openDB({ name: 'offsets', encoding: 'msgpack' });
     this.leases = root.openDB({ name: 'leases', encoding: 'msgpack' });
   }
 
-  static open(dataDir: string): LogStore {
+  static open(dataDir: string, codec: BlockCodecName): LogStore {
     const path = join(dataDir, 'log');
+    let store: LogStore;
     try {
       mkdirSync(path, { recursive: true });
       // Flushing inside the commit (no overlapping sync) keeps the meta pages consistent when another
       // process sharing the log is killed in the middle of its own commit.
       const root = open({ path, maxDbs: 256, mapSize: 64 * 1024 ** 3, commitDelay: 0, overlappingSync: false });
-      return new LogStore(root);
+      store = new LogStore(root, codec);
     } catch (error) {
       throw new UnavailableError(`cannot open the embedded event log at ${path}: ${(error as Error).message}`, { cause: error });
     }
+    try {
+      LogFormat.upgrade(store.root, store.meta, path);
+    } catch (error) {
+      void store.close();
+      throw error;
+    }
+    return store;
   }
 
   partitionsOf(topic: string): number | undefined {
@@ -58,39 +74,55 @@ export class LogStore {
   async append(topic: string, partitions: number, messages: LogMessage[]): Promise<RecordPosition[]> {
     const db = this.topicDb(topic);
     const partitionOf = new Map<string, number>();
-    const positions: RecordPosition[] = messages.map((m) => {
+    const byPartition = new Map<number, number[]>();
+    messages.forEach((m, i) => {
       let partition = partitionOf.get(m.key);
       if (partition === undefined) partitionOf.set(m.key, (partition = partitionForKey(m.key, partitions)));
-      return { partition, offset: -1 };
+      const indexes = byPartition.get(partition);
+      if (indexes) indexes.push(i);
+      else byPartition.set(partition, [i]);
     });
     const timestamp = Date.now();
-    const frames = messages.map((m) => encodeFrame(m.key, m.value, m.headers, timestamp));
+    // Blocks are built (and compressed) before the write transaction, which other processes wait on.
+    const blocks = await Promise.all([...byPartition].map(async ([partition, indexes]) => ({
+      partition,
+      indexes,
+      blocks: await encodeBlocks(indexes.map((i) => prepareFrame(messages[i].key, messages[i].value, messages[i].headers)), timestamp, this.codec),
+    })));
+    const positions: RecordPosition[] = new Array(messages.length);
     // The callback runs inside LMDB's write transaction, so reading the heads and advancing them is atomic
     // even when other processes append to the same log.
     await this.root.transaction(() => {
-      const next = new Map<number, number>();
-      frames.forEach((frame, i) => {
-        const partition = positions[i].partition;
-        const offset = next.get(partition) ?? this.heads.get([topic, partition]) ?? 0;
-        db.put([partition, offset], frame);
-        positions[i].offset = offset;
-        next.set(partition, offset + 1);
-      });
-      for (const [partition, offset] of next) this.heads.put([topic, partition], offset);
+      for (const { partition, indexes, blocks: encoded } of blocks) {
+        const head = this.heads.get([topic, partition]) ?? 0;
+        for (const block of encoded) db.put([partition, head + block.first], block.value);
+        indexes.forEach((messageIndex, i) => (positions[messageIndex] = { partition, offset: head + i }));
+        this.heads.put([topic, partition], head + indexes.length);
+      }
     });
     return positions;
   }
 
-  read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes = DEFAULT_MAX_READ_BYTES): LogRecord[] {
+  async read(topic: string, partition: number, fromOffset: number, limit: number, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
     let bytes = 0;
-    const range = this.topicDb(topic).getRange({ start: [partition, fromOffset], end: [partition + 1, 0], limit });
-    for (const { key, value } of range) {
-      const record = decodeFrame(value, topic, partition, key[1]);
+    const take = (record: LogRecord): boolean => {
       bytes += record.value.length;
-      if (bytes > maxBytes && records.length > 0) break;
+      if (records.length >= limit || (bytes > maxBytes && records.length > 0)) return false;
       records.push(record);
+      return true;
+    };
+    let from = fromOffset;
+    const format1 = this.format1Db(topic);
+    if (format1) {
+      for (const { key, value } of format1.getRange({ start: [partition, from], end: [partition + 1, 0], limit })) {
+        if (!take(decodeFrame(value, topic, partition, key[1]))) return records;
+        from = key[1] + 1;
+      }
     }
+    if (records.length >= limit) return records;
+    const frames = await new BlockReader(this.topicDb(topic), topic, partition).read(from, limit - records.length, maxBytes - bytes);
+    for (const { frame, offset } of frames) if (!take(decodeFrame(frame, topic, partition, offset))) break;
     return records;
   }
 
@@ -113,8 +145,18 @@ export class LogStore {
   private topicDb(topic: string): Database<Buffer, RecordKey> {
     let db = this.topicDbs.get(topic);
     if (!db) {
-      db = this.root.openDB<Buffer, RecordKey>({ name: `topic:${topic}`, encoding: 'binary' });
+      db = this.root.openDB<Buffer, RecordKey>({ name: `blocks:${topic}`, encoding: 'binary' });
       this.topicDbs.set(topic, db);
+    }
+    return db;
+  }
+
+  /** The topic's records written one per value by format 1, when it has any. */
+  private format1Db(topic: string): Database<Buffer, RecordKey> | null {
+    let db = this.format1Dbs.get(topic);
+    if (db === undefined) {
+      db = this.meta.get(topic)?.format1Records ? this.root.openDB<Buffer, RecordKey>({ name: `${FORMAT_1_TOPIC_PREFIX}${topic}`, encoding: 'binary' }) : null;
+      this.format1Dbs.set(topic, db);
     }
     return db;
   }

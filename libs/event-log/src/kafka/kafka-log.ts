@@ -20,6 +20,7 @@ import { PartitionReader } from './partition-reader';
 import type { KafkaClientSecurity } from './kafka-client-config';
 import { initTopics, requireTopics, waitForLeaders, type TopicInitReport } from './kafka-topics';
 import type { PlannedTopic } from './topic-plan';
+import { compressionOverhead, compressionType, DEFAULT_KAFKA_COMPRESSION, type KafkaCompression } from './kafka-compression';
 
 export interface KafkaLogOptions extends KafkaClientSecurity {
   brokers: string[];
@@ -47,6 +48,8 @@ export interface KafkaLogOptions extends KafkaClientSecurity {
   createTopics?: boolean;
   /** How long a topic's partition count is trusted before it is read again (default 30000 ms). */
   partitionCountTtlMs?: number;
+  /** How produced record batches are compressed (KAFKA_COMPRESSION; default lz4). */
+  compression?: KafkaCompression;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
@@ -153,6 +156,7 @@ export class KafkaEventLog implements EventLog {
     const send = async (sender: Pick<Producer, 'send'>, request: number[]) => sender.send({
       topic,
       acks: -1,
+      compression: compressionType(this.compression),
       messages: request.map((i) => ({ key: messages[i].key, value: messages[i].value, headers: messages[i].headers, partition: assigned[i] })),
     });
     if (requests.length === 1) return positionsOf(requests, [await send(this.producer, requests[0])], assigned);
@@ -207,7 +211,11 @@ export class KafkaEventLog implements EventLog {
     return indexByPartition(offsets.map((o) => ({ partition: o.partition, offset: Number(o.high) })));
   }
 
-  /** What the topic's `max.message.bytes` (the broker's `message.max.bytes` unless set per topic) leaves for one record. */
+  /**
+   * What the topic's `max.message.bytes` (the broker's `message.max.bytes` unless set per topic) leaves
+   * for one record: the broker counts a batch as sent, compressed, so the codec's worst-case growth of
+   * incompressible records is kept free too.
+   */
   async maxRecordBytes(topic: string): Promise<number | undefined> {
     const known = this.recordLimits.get(topic);
     if (known && Date.now() - known.readAt < TOPIC_LIMIT_TTL_MS) return known.bytes;
@@ -218,9 +226,13 @@ export class KafkaEventLog implements EventLog {
     });
     const value = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
     if (!Number.isInteger(value) || value <= 0) return undefined;
-    const bytes = value - RECORD_BATCH_HEADER_BYTES;
+    const bytes = value - RECORD_BATCH_HEADER_BYTES - compressionOverhead(this.compression, value);
     this.recordLimits.set(topic, { bytes, readAt: Date.now() });
     return bytes;
+  }
+
+  private get compression(): KafkaCompression {
+    return this.options.compression ?? DEFAULT_KAFKA_COMPRESSION;
   }
 
   async partitionFor(topic: string, key: string): Promise<number> {
