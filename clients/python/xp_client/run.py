@@ -100,16 +100,23 @@ class Run:
         seed: Optional[int] = None,
         temperature: Optional[float] = None,
     ) -> SampleId:
-        """One attempt at a problem; returns the sample id (pass it to log_verification / log_reward)."""
-        if checkpoint is None or iteration is None or attempt is None or tokens is None or logprob is None or seed is None:
-            _require("sample.generated", checkpoint=checkpoint, iteration=iteration, attempt=attempt, tokens=tokens, logprob=logprob, seed=seed)
+        """One attempt at a problem; returns the sample id (pass it to log_verification / log_reward).
+        tokens, logprob, seed and temperature are sent only when given: absent means "not reported"."""
+        if checkpoint is None or iteration is None or attempt is None:
+            _require("sample.generated", checkpoint=checkpoint, iteration=iteration, attempt=attempt)
         stamper = self._stamper
         event = stamper.event("sample.generated", {})
         event_id = event["eventId"]
         payload = {
             "sampleId": event_id, "problemId": problem_id, "checkpointId": checkpoint, "iteration": iteration,
-            "attempt": attempt, "output": output, "tokens": tokens, "logprob": logprob, "seed": seed,
+            "attempt": attempt, "output": output,
         }
+        if tokens is not None:
+            payload["tokens"] = tokens
+        if logprob is not None:
+            payload["logprob"] = logprob
+        if seed is not None:
+            payload["seed"] = seed
         if temperature is not None:
             payload["temperature"] = temperature
         event["payload"] = payload
@@ -172,12 +179,19 @@ class Run:
         artifact_uri: Optional[str] = None,
         sha256: Optional[str] = None,
     ) -> str:
-        """A new checkpoint, fine-tuned from `parent` on `batch_ids`."""
-        _require("model.updated", step=step, loss=loss, artifact_uri=artifact_uri, sha256=sha256)
-        return self._emit("model.updated", {
-            "checkpointId": checkpoint, "parentCheckpointId": parent, "batchIds": [str(b) for b in batch_ids],
-            "step": step, "loss": loss, "artifactUri": artifact_uri, "sha256": sha256,
-        })
+        """A new checkpoint, fine-tuned from `parent` on `batch_ids`. loss, artifact_uri and sha256 are
+        sent only when given; without sha256, `xp replay --verify` cannot check this checkpoint."""
+        _require("model.updated", step=step)
+        payload: Dict[str, Any] = {
+            "checkpointId": checkpoint, "parentCheckpointId": parent, "batchIds": [str(b) for b in batch_ids], "step": step,
+        }
+        if loss is not None:
+            payload["loss"] = loss
+        if artifact_uri is not None:
+            payload["artifactUri"] = artifact_uri
+        if sha256 is not None:
+            payload["sha256"] = sha256
+        return self._emit("model.updated", payload)
 
     def log_evaluation(
         self,
