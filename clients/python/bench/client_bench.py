@@ -2,11 +2,12 @@
 beside a baseline measured in the same run.
 
 1. log_sample on the caller's thread (4 KB output) while the sender is busy sending, p50 / p99,
-   beside building an equal event dict and queue.put_nowait with no sender running.
+   beside building an equal event dict and queue.put_nowait with no sender running; then the floors
+   of a call (bare put_nowait, stamping, marshalling, copying into the ring), each timed alone.
 2. Sustained client -> server -> rows visible, events/s and MB/s, beside `xp ingest` of the same
    events (a file of the same size and shape, under another run id).
 3. A simulated training step (20 ms of CPU in the main thread, 512 samples of 4 KB logged), with
-   the client beside the same step without it.
+   the client beside the same step without it (and beside the in-process sender of XP_CLIENT_MODE=thread).
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
 import xp_client  # noqa: E402
 from xp_client.events import Stamper  # noqa: E402
+from xp_client.records import sample_record  # noqa: E402
+from xp_client.ring import Ring, create_ring_fd  # noqa: E402
 from xp_server import XP_BIN, XpServer  # noqa: E402
 
 DONE_METRIC = "bench/done"
@@ -66,6 +69,32 @@ def baseline_calls(outputs, n):
         q.put_nowait(event)
         costs.append(time.perf_counter_ns() - t0)
     return costs
+
+
+def floors(outputs, n):
+    """What one log_sample is made of, each timed alone: a bare put_nowait of a ready object, stamping
+    (id, seq, time), marshalling the record, and copying it into the ring. Medians in us."""
+    q: "queue.Queue" = queue.Queue()
+    stamper = Stamper("default", "bench", "run-floors", "bench")
+    fd = create_ring_fd(256 * 1024 * 1024)
+    ring = Ring(fd)
+    record = sample_record(0, "0" * 36, 0, 0, "p-1", outputs[0], "ckpt-0", 1, 0, 1000, -12.5, 0, None)
+
+    def timed(step):
+        costs = []
+        for i in range(n):
+            t0 = time.perf_counter_ns()
+            step(i)
+            costs.append(time.perf_counter_ns() - t0)
+        return percentile(costs, 0.5) / 1000
+
+    put = timed(lambda i: q.put_nowait(record))
+    stamp = timed(lambda i: stamper.stamp())
+    encode = timed(lambda i: sample_record(0, "0" * 36, i, 0, "p-1", outputs[i % len(outputs)], "ckpt-0", 1, i, 1000, -12.5, i, None))
+    write = timed(lambda i: ring.write(record))  # n records of 4 KB fit the 256 MiB ring without a reader
+    ring.close()
+    os.close(fd)
+    return put, stamp, encode, write
 
 
 def client_calls(run, outputs, n):
@@ -149,9 +178,11 @@ def main():
         # A backlog first, so the spooler and the sender are both at work while the calls are timed.
         client_calls(run, outputs, args.samples)
         time.sleep(1.5)
+        # A snapshot: the helper process keeps the counters, and answers with a copy when asked.
         stats = run._pipeline.stats
         before = (stats.batches, stats.spooled)
         cost = client_calls(run, outputs, args.samples)
+        stats = run._pipeline.stats
         sent_during = (stats.batches - before[0], stats.spooled - before[1])
         run.log_metrics({DONE_METRIC: 1}, step=1)
         run.flush(600)
@@ -162,6 +193,9 @@ def main():
         print(f"   baseline dict + queue.put_nowait, no sender   p50 {bp50:7.1f} us   p99 {bp99:7.1f} us")
         print(f"   run.log_sample, sender running              p50 {cp50:7.1f} us   p99 {cp99:7.1f} us   "
               f"(p99 {cp99 / bp99:.2f}x baseline; target <= 50 us and <= 2x)")
+        put, stamp, encode, write = floors(outputs, min(args.samples, 40_000))
+        print(f"   floors (p50): bare queue.put_nowait {put:.2f} us; stamping id/seq/time {stamp:.2f} us; "
+              f"marshalling the record {encode:.2f} us; copying it into the ring {write:.2f} us")
 
         # 2. Sustained delivery to visible rows.
         n = args.samples
@@ -173,6 +207,7 @@ def main():
             run.log_sample("p-1", outputs[i % len(outputs)], **sample_kwargs(i))
         run.log_metrics({DONE_METRIC: 1}, step=n)
         client_s = visible(server, "run-client-rate") - t0
+        stats = run._pipeline.stats
         send_seconds, batches = stats.send_seconds - sent_before[0], stats.batches - sent_before[1]
         path = os.path.join(data_dir, "bench-ingest.ndjson")
         size = ingest_file(path, "run-ingest-rate", outputs, n)
@@ -201,12 +236,22 @@ def main():
         floor = training_steps(baseline_log, outputs, args.steps, 512, before_step=floor_queue.queue.clear)
         run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-client-steps", spool_dir=spool)
         logged = training_steps(lambda out, i: run.log_sample("p-1", out, **sample_kwargs(i)), outputs, args.steps, 512)
+        # The same steps with the in-process sender (XP_CLIENT_MODE=thread): what the helper process saves.
+        os.environ["XP_CLIENT_MODE"] = "thread"
+        threaded_run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-thread-steps",
+                                      spool_dir=os.path.join(spool, "thread-mode"))
+        del os.environ["XP_CLIENT_MODE"]
+        threaded = training_steps(lambda out, i: threaded_run.log_sample("p-1", out, **sample_kwargs(i)), outputs, args.steps, 512)
         plain_ms, logged_ms = sum(plain) / len(plain) * 1000, sum(logged) / len(logged) * 1000
         floor_ms = sum(floor) / len(floor) * 1000
+        threaded_ms = sum(threaded) / len(threaded) * 1000
         print(f"\n3. training step: 20 ms of CPU + 512 samples of 4 KB, {args.steps} steps")
         print(f"   without the client   {plain_ms:6.2f} ms/step")
         print(f"   baseline dict + put  {floor_ms:6.2f} ms/step   {floor_ms / plain_ms:.3f}x (what building 512 events costs, with no sender)")
         print(f"   with the client      {logged_ms:6.2f} ms/step   {logged_ms / plain_ms:.3f}x (target <= 1.05x)")
+        print(f"   in-process sender    {threaded_ms:6.2f} ms/step   {threaded_ms / plain_ms:.3f}x (XP_CLIENT_MODE=thread, for comparison)")
+        print(f"   floor on the caller's thread: 512 x (stamp {stamp:.2f} + marshal {encode:.2f} + ring copy {write:.2f} us) = "
+              f"{512 * (stamp + encode + write) / 1000:.2f} ms/step, {512 * (stamp + encode + write) / 1000 / plain_ms:.1%} of the step")
         encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
         events = [floor_queue.get_nowait() for _ in range(min(512, floor_queue.qsize()))]
         encode_ms = float("inf")
@@ -215,8 +260,9 @@ def main():
             for event in events:
                 encoder.encode(event).encode("ascii")
             encode_ms = min(encode_ms, (time.perf_counter() - t0) * 1000)
-        print(f"   floor: JSON-encoding a step's 512 events takes {encode_ms:.2f} ms under the GIL "
-              f"({encode_ms / plain_ms:.0%} of the step), done by the spooling thread in this process")
+        print(f"   JSON-encoding a step's 512 events takes {encode_ms:.2f} ms ({encode_ms / plain_ms:.0%} of the step): "
+              "done by the helper process, under its own GIL (by the spooling thread in thread mode)")
+        threaded_run.finish(timeout=600)
         run.finish(timeout=600)
     finally:
         server.stop()

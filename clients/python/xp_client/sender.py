@@ -16,10 +16,10 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, List, Optional
+from typing import Any, Deque, Dict, List, Optional, Sequence
 
 from .delivery import Delivery, Outcome, Rejection, count_lines, send_batch, split_lines
-from .events import PER_SAMPLE_TYPES
+from .events import PER_SAMPLE_TYPES, Stamper, envelope, sample_payload
 from .spool import REJECTED_FILE, Position, Spool
 from .spool_dirs import OwnedSpoolDir
 from .transport import Transport
@@ -47,6 +47,8 @@ class PipelineConfig:
     chunk_bytes: int = 256 * 1024
     poll_s: float = 0.02
     request_timeout_s: float = 60.0
+    # Shared memory between a training process and its delivery helper (helper mode only).
+    ring_bytes: int = 64 * 1024 * 1024
 
 
 class FlushMarker:
@@ -75,10 +77,12 @@ class PipelineStats:
 class Pipeline:
     """One per process and server. Threads start on the first event, in the process that logs it."""
 
-    def __init__(self, config: PipelineConfig, adopt_dir: Optional[str] = None) -> None:
+    def __init__(self, config: PipelineConfig, adopt_dir: Optional[str] = None, owned_dir: Optional[OwnedSpoolDir] = None) -> None:
         self.config = config
         self.stats = PipelineStats()
         self._adopt_dir = adopt_dir
+        # A directory already created and locked (by the training process, for its delivery helper).
+        self._owned_dir = owned_dir
         self._reset()
 
     def _reset(self) -> None:
@@ -110,6 +114,20 @@ class Pipeline:
         self._reset()
 
     # -- the caller's side ------------------------------------------------------------------------
+
+    def emit(self, stamper: Stamper, type_: str, payload: Dict[str, Any], parents: Sequence[str] = ()) -> str:
+        event = stamper.event(type_, payload, parents)
+        self.submit(event)
+        return event["eventId"]
+
+    def emit_sample(
+        self, stamper: Stamper, problem_id: str, output: str, checkpoint: str, iteration: int, attempt: int,
+        tokens: Optional[int], logprob: Optional[float], seed: Optional[int], temperature: Optional[float],
+    ) -> str:
+        event_id, seq, now_ms = stamper.stamp()
+        payload = sample_payload(event_id, problem_id, output, checkpoint, iteration, attempt, tokens, logprob, seed, temperature)
+        self.submit(envelope(stamper, event_id, seq, now_ms, "sample.generated", payload))
+        return event_id
 
     def submit(self, event: Dict[str, Any]) -> None:
         if not self._started:
@@ -202,9 +220,12 @@ class Pipeline:
 
     def _spool_loop(self) -> None:
         try:
-            self.spool_dir = OwnedSpoolDir.adopt(self._adopt_dir) if self._adopt_dir else OwnedSpoolDir.create(
-                self.config.spool_root, self.config.url
-            )
+            if self._owned_dir is not None:
+                self.spool_dir = self._owned_dir
+            elif self._adopt_dir:
+                self.spool_dir = OwnedSpoolDir.adopt(self._adopt_dir)
+            else:
+                self.spool_dir = OwnedSpoolDir.create(self.config.spool_root, self.config.url)
             self.spool = Spool(self.spool_dir.path)
             if self.spool.torn_bytes:
                 log.warning("xp_client: cut %d bytes of a torn write off the spool in %s", self.spool.torn_bytes, self.spool_dir.path)

@@ -1,0 +1,71 @@
+"""The delivery helper process: what a trainer hands it survives the trainer, and the helper itself."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import xp_client
+from xp_client.helper_pipeline import HelperPipeline
+from xp_client.spool import list_segments
+
+from conftest import wait_for
+
+CLIENT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Logs `count` samples and kills itself with SIGKILL the moment the last log call has returned.
+KILLED_TRAINER = textwrap.dedent("""
+    import os, signal, sys, xp_client
+    url, spool, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    run = xp_client.init(url=url, key="k", experiment="exp", run_id="run-killed", spool_dir=spool)
+    assert type(run._pipeline).__name__ == "HelperPipeline"
+    for i in range(count):
+        run.log_sample("p", "x" * 4096, checkpoint="c0", iteration=1, attempt=i)
+    os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def test_events_logged_before_the_trainer_is_killed_are_delivered_by_the_helper(stub, spool_root):
+    count = 3000
+    env = {**os.environ, "PYTHONPATH": CLIENT_DIR, "XP_HELPER_LINGER": "20"}
+    trainer = subprocess.run([sys.executable, "-c", KILLED_TRAINER, stub.url, spool_root, str(count)], env=env, timeout=120)
+    assert trainer.returncode == -signal.SIGKILL
+    assert wait_for(lambda: len({e["eventId"] for e in stub.events()}) == count + 1, timeout=60)
+    samples = [e for e in stub.events() if e["type"] == "sample.generated"]
+    assert sorted({e["payload"]["attempt"] for e in samples}) == list(range(count))
+    # Everything was answered, so the helper leaves no spool behind when it exits.
+    assert wait_for(lambda: not any(list_segments(os.path.join(spool_root, d)) for d in os.listdir(spool_root)), timeout=30)
+
+
+def test_a_helper_that_dies_is_started_again_and_nothing_logged_is_lost(stub, spool_root):
+    run = xp_client.init(url=stub.url, key="k", experiment="exp", run_id="run-helper-dies", spool_dir=spool_root)
+    pipeline = run._pipeline
+    assert isinstance(pipeline, HelperPipeline)
+    logged = [run.log_sample("p", f"before {i}", checkpoint="c0", iteration=1, attempt=i) for i in range(2000)]
+    first = pipeline._helper.pid
+    os.kill(first, signal.SIGKILL)
+    pipeline._helper.wait(10)
+    logged += [run.log_sample("p", f"after {i}", checkpoint="c0", iteration=1, attempt=i) for i in range(2000)]
+    assert run.flush(30)
+    assert pipeline._helper.pid != first
+    # Records the first helper had not spooled are read again by the second: some may arrive twice
+    # (the server keeps one per event id), none is missing.
+    assert set(logged) <= {e["eventId"] for e in stub.events()}
+    pipeline.close(5)
+
+
+def test_closing_returns_within_its_bound_when_the_server_never_answers(spool_root):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    run = xp_client.init(url=f"http://127.0.0.1:{silent.getsockname()[1]}", key="k", experiment="exp", run_id="run-silent", spool_dir=spool_root)
+    for i in range(500):
+        run.log_sample("p", "x", checkpoint="c0", iteration=1, attempt=i)
+    spool_dir = run.spool_dir
+    began = time.monotonic()
+    assert run._pipeline.close(timeout=1.5) is False
+    assert 1.4 <= time.monotonic() - began < 2.5
+    assert list_segments(spool_dir) != []
+    silent.close()

@@ -1,0 +1,174 @@
+"""The delivery helper: a process of its own that turns a training process's ring into spooled,
+sent events (`python -m xp_client.helper`, started by `helper_pipeline.HelperPipeline`).
+
+Its main thread reads records from the ring, rebuilds the events and hands them to an in-process
+`sender.Pipeline` (spooling thread, sending thread), whose JSON, gzip and I/O now hold this
+process's GIL, not the trainer's. Ring space is released only once the pipeline has spooled the
+events it held, so the ring plus the spool always hold everything the trainer logged.
+
+When the trainer is gone (its end of the wake pipe closes) the helper reads what is left in the
+ring, keeps sending for XP_HELPER_LINGER seconds (default 60), and exits leaving the rest in the
+spool for `xp-client sync`.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import json
+import logging
+import os
+import select
+import threading
+from typing import Any, Deque, Dict, List, Optional, Tuple
+
+from .records import CLOSE, FLUSH, STATUS, Producers, decode
+from .ring import Ring
+from .sender import Pipeline, PipelineConfig
+from .spool_dirs import OwnedSpoolDir
+
+log = logging.getLogger("xp_client")
+
+PRODUCERS_FILE = "producers.json"
+DEFAULT_LINGER_S = 60.0
+IDLE_POLL_S = 0.002
+
+
+class Replies:
+    """Answers to the trainer's requests, one JSON line each, written from any thread."""
+
+    def __init__(self, fd: int, pipeline: Pipeline) -> None:
+        self._fd = fd
+        self._pipeline = pipeline
+        self._lock = threading.Lock()
+
+    def send(self, request: int, done: bool) -> None:
+        line = json.dumps({
+            "id": request, "done": done, "stats": dataclasses.asdict(self._pipeline.stats),
+            "unauthorized": self._pipeline.unauthorized,
+        }).encode() + b"\n"
+        with self._lock:
+            try:
+                os.write(self._fd, line)
+            except OSError:
+                pass  # the trainer is gone; nobody waits for the answer
+
+
+class Helper:
+    def __init__(self, ring: Ring, pipeline: Pipeline, wake_fd: int, replies: Replies, spool_dir: str) -> None:
+        self.ring = ring
+        self.pipeline = pipeline
+        self.wake_fd = wake_fd
+        self.replies = replies
+        self.spool_dir = spool_dir
+        self.producers: Producers = load_producers(spool_dir)
+        self.trainer_alive = True
+        self.closing: Optional[Tuple[int, float]] = None
+        # (events handed to the pipeline so far, ring position after them): released once spooled.
+        self._unspooled: Deque[Tuple[int, int]] = collections.deque()
+        self._handed = 0
+
+    def run(self) -> None:
+        position = self.ring.released()
+        while True:
+            records, end = self.ring.read(position)
+            for record in records:
+                self._handle(record)
+            if records:
+                self._unspooled.append((self._handed, end))
+                position = end
+            self._release_spooled()
+            if self.closing is not None:
+                request, timeout = self.closing
+                self.replies.send(request, self.pipeline.close(timeout))
+                return
+            if not records:
+                if not self.trainer_alive:
+                    self._linger()
+                    return
+                self._wait_for_trainer(IDLE_POLL_S)
+
+    def _handle(self, record: bytes) -> None:
+        try:
+            item = decode(record, self.producers)
+        except Exception as error:  # one bad record never stops the helper
+            log.error("xp_client helper: skipped a record it could not read (%s)", error)
+            return
+        if item is None:
+            save_producers(self.spool_dir, self.producers)
+        elif isinstance(item, dict):
+            self.pipeline.submit(item)
+            self._handed += 1
+        elif item[0] == FLUSH:
+            _, request, timeout = item
+            threading.Thread(target=lambda: self.replies.send(request, self.pipeline.flush(timeout)), daemon=True).start()
+        elif item[0] == STATUS:
+            self.replies.send(item[1], True)
+        elif item[0] == CLOSE:
+            self.closing = (item[1], item[2])
+
+    def _release_spooled(self) -> None:
+        stats = self.pipeline.stats
+        spooled = stats.spooled + stats.dropped_samples + stats.unencodable
+        released = None
+        while self._unspooled and self._unspooled[0][0] <= spooled:
+            released = self._unspooled.popleft()[1]
+        if released is not None:
+            self.ring.release(released)
+
+    def _wait_for_trainer(self, timeout: float) -> None:
+        readable, _, _ = select.select([self.wake_fd], [], [], timeout)
+        if readable and not os.read(self.wake_fd, 4096):
+            self.trainer_alive = False
+
+    def _linger(self) -> None:
+        """The trainer is gone and its ring is read: deliver what is left within a bound."""
+        linger = linger_seconds()
+        done = self.pipeline.close(linger)
+        if not done:
+            log.warning("xp_client helper: the training process exited; what the server has not answered stays in %s", self.spool_dir)
+
+
+def load_producers(spool_dir: str) -> Producers:
+    """Producers registered with an earlier helper on this spool (one restarted after a crash)."""
+    try:
+        with open(os.path.join(spool_dir, PRODUCERS_FILE)) as f:
+            return {int(k): tuple(v) for k, v in json.load(f).items()}  # type: ignore[misc]
+    except FileNotFoundError:
+        return {}
+
+
+def save_producers(spool_dir: str, producers: Producers) -> None:
+    path = os.path.join(spool_dir, PRODUCERS_FILE)
+    with open(path + ".tmp", "w") as f:
+        json.dump({str(k): list(v) for k, v in producers.items()}, f)
+    os.replace(path + ".tmp", path)
+
+
+def linger_seconds() -> float:
+    try:
+        return float(os.environ.get("XP_HELPER_LINGER", DEFAULT_LINGER_S))
+    except ValueError:
+        return DEFAULT_LINGER_S
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m xp_client.helper", description="xp_client's delivery helper")
+    parser.add_argument("--ring-fd", type=int, required=True)
+    parser.add_argument("--wake-fd", type=int, required=True)
+    parser.add_argument("--reply-fd", type=int, required=True)
+    parser.add_argument("--lock-fd", type=int, required=True)
+    parser.add_argument("--spool-dir", required=True)
+    parser.add_argument("--config", required=True, help="PipelineConfig fields as JSON, without the key (XP_API_KEY)")
+    args = parser.parse_args(argv)
+    settings: Dict[str, Any] = json.loads(args.config)
+    config = PipelineConfig(key=os.environ.get("XP_API_KEY"), **settings)
+    owned = OwnedSpoolDir(args.spool_dir, None if args.lock_fd < 0 else args.lock_fd)
+    pipeline = Pipeline(config, owned_dir=owned)
+    pipeline.start()
+    Helper(Ring(args.ring_fd), pipeline, args.wake_fd, Replies(args.reply_fd, pipeline), args.spool_dir).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""A single-producer, single-consumer ring of records in shared memory, between a training process
+and its delivery helper.
+
+The memory is an unlinked file (memfd where Linux has it) mapped by both processes, so a record the
+producer has published stays readable by the helper when the producer is killed: the kernel keeps
+the pages while either process maps them.
+
+Layout: a 4 KiB header (the producer's write position at byte 64, the consumer's read position at
+byte 128, each a little-endian u64 counting bytes since the start; separate cache lines), then the
+data area. A record is a u32 length and its bytes, split across the end of the area when it wraps.
+The producer copies the record in and then stores the new write position; the consumer reads
+positions, then bytes. Plain stores and loads are enough because x86-64 keeps stores in program
+order (TSO); the client only uses the ring on that architecture (see `supported`).
+"""
+from __future__ import annotations
+
+import mmap
+import os
+import platform
+import struct
+import tempfile
+import threading
+from typing import List, Optional, Tuple
+
+HEADER_BYTES = 4096
+WRITE_AT = 64
+READ_AT = 128
+POSITION = struct.Struct("<Q")
+LENGTH = struct.Struct("<I")
+DEFAULT_RING_BYTES = 64 * 1024 * 1024
+
+
+def supported() -> bool:
+    """Where stores become visible to another process in the order they were made."""
+    return platform.machine().lower() in ("x86_64", "amd64") and hasattr(os, "fork")
+
+
+def create_ring_fd(data_bytes: int) -> int:
+    """An anonymous file of header + data bytes; nothing on disk or in /dev/shm is left behind."""
+    size = HEADER_BYTES + data_bytes
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("xp-client-ring", os.MFD_CLOEXEC)
+    else:
+        handle = tempfile.TemporaryFile()
+        fd = os.dup(handle.fileno())
+        handle.close()
+    os.ftruncate(fd, size)
+    return fd
+
+
+class RingFull(Exception):
+    """The consumer has not made room for a record yet."""
+
+
+class Ring:
+    """One side's view of a ring; the producer writes, the consumer reads and releases."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        size = os.fstat(fd).st_size
+        self.capacity = size - HEADER_BYTES
+        self._map = mmap.mmap(fd, size)
+        self._view = memoryview(self._map)
+        self._data = self._view[HEADER_BYTES:]
+        self.lock = threading.Lock()
+
+    # -- positions ----------------------------------------------------------------------------------
+
+    def written(self) -> int:
+        return POSITION.unpack_from(self._map, WRITE_AT)[0]
+
+    def released(self) -> int:
+        return POSITION.unpack_from(self._map, READ_AT)[0]
+
+    def release(self, position: int) -> None:
+        """The consumer is done with everything before `position`: the producer may overwrite it."""
+        POSITION.pack_into(self._map, READ_AT, position)
+
+    # -- producer -----------------------------------------------------------------------------------
+
+    def write(self, record: bytes) -> None:
+        """Copies one record in and publishes it; RingFull when the consumer has not made room."""
+        with self.lock:
+            at = POSITION.unpack_from(self._map, WRITE_AT)[0]
+            size = LENGTH.size + len(record)
+            if at + size - POSITION.unpack_from(self._map, READ_AT)[0] > self.capacity:
+                raise RingFull(size)
+            capacity = self.capacity
+            offset = at % capacity
+            if offset + size <= capacity:
+                data = self._data
+                LENGTH.pack_into(data, offset, len(record))
+                data[offset + 4 : offset + size] = record
+            else:
+                self._copy_in(offset, LENGTH.pack(len(record)) + record)
+            POSITION.pack_into(self._map, WRITE_AT, at + size)
+
+    def fits(self, record_bytes: int) -> bool:
+        return self.written() + LENGTH.size + record_bytes - self.released() <= self.capacity
+
+    def _copy_in(self, offset: int, data: bytes) -> None:
+        first = self.capacity - offset
+        self._data[offset:] = data[:first]
+        self._data[: len(data) - first] = data[first:]
+
+    # -- consumer -----------------------------------------------------------------------------------
+
+    def read(self, start: int, max_bytes: int = 4 * 1024 * 1024) -> Tuple[List[bytes], int]:
+        """Records published after `start` (up to about max_bytes) and the position after them."""
+        end = self.written()
+        records: List[bytes] = []
+        at = start
+        while at < end and at - start < max_bytes:
+            length = LENGTH.unpack(self._copy_out(at, LENGTH.size))[0]
+            records.append(self._copy_out(at + LENGTH.size, length))
+            at += LENGTH.size + length
+        return records, at
+
+    def _copy_out(self, position: int, length: int) -> bytes:
+        offset = position % self.capacity
+        if offset + length <= self.capacity:
+            return bytes(self._data[offset : offset + length])
+        first = self.capacity - offset
+        return bytes(self._data[offset:]) + bytes(self._data[: length - first])
+
+    def close(self) -> None:
+        """Unmaps this side's view (the other side's stays); the descriptor is the caller's."""
+        self._data.release()
+        self._view.release()
+        self._map.close()
+
+
+def open_ring(fd: Optional[int], data_bytes: int = DEFAULT_RING_BYTES) -> Ring:
+    return Ring(create_ring_fd(data_bytes) if fd is None else fd)
