@@ -1,17 +1,20 @@
 """The delivery helper process: what a trainer hands it survives the trainer, and the helper itself."""
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import xp_client
 from xp_client.helper_pipeline import HelperPipeline
+from xp_client.run import Run
 from xp_client.spool import list_segments
 
-from conftest import wait_for
+from conftest import fast_config, wait_for
 
 CLIENT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -69,3 +72,39 @@ def test_closing_returns_within_its_bound_when_the_server_never_answers(spool_ro
     assert 1.4 <= time.monotonic() - began < 2.5
     assert list_segments(spool_dir) != []
     silent.close()
+
+
+def test_events_json_refuses_are_recorded_as_rejected_when_their_frame_is_sent(stub, spool_root):
+    run = xp_client.init(url=stub.url, key="k", experiment="exp", run_id="run-odd", spool_dir=spool_root)
+    sid = run.log_sample("p", "x", checkpoint="c0", iteration=1, attempt=0)
+    run.log_verification(sid, verdict="correct", verifier="v", version="1", details={"handle": object()})
+    run.log_verification(sid, verdict="correct", verifier="v", version="1", details={"score": float("nan")})
+    run.log_reward(sid, 1.0)
+    assert run.flush(10)
+    assert [e["type"] for e in stub.events()] == ["run.started", "sample.generated", "reward.assigned"]
+    assert run._pipeline.stats.unencodable == 2
+    with open(os.path.join(run.spool_dir, "rejected.ndjson")) as f:
+        reasons = [json.loads(line)["reasons"][0] for line in f]
+    assert len(reasons) == 2 and all(r.startswith("not encodable as JSON") for r in reasons)
+
+
+def test_at_the_disk_cap_the_helper_drops_only_new_samples(stub, spool_root):
+    stop_answering = threading.Event()
+    stub.answer = lambda lines: (stop_answering.wait(30) and (200, {}, {"accepted": len(lines), "rejected": []}))
+    pipeline = HelperPipeline(fast_config(stub.url, spool_root, disk_cap_bytes=200_000))
+    run = Run(pipeline, "team-a", "exp", "run-cap")
+    for i in range(300):
+        run.log_sample("p", "z" * 1000, checkpoint="c0", iteration=1, attempt=i)
+    assert wait_for(lambda: pipeline.stats.spooled + pipeline.stats.dropped_samples == 300)
+    run.log_metrics({"kept": 1.0}, step=1)
+    run.log_sample("p", "dropped", checkpoint="c0", iteration=1, attempt=300)
+    assert wait_for(lambda: pipeline.stats.spooled + pipeline.stats.dropped_samples == 302)
+    dropped = pipeline.stats.dropped_samples
+    assert 0 < dropped < 300
+    stop_answering.set()
+    assert pipeline.flush(20)
+    delivered = stub.events()
+    assert any(e["type"] == "metrics.logged" for e in delivered)
+    assert not any(e["payload"].get("output") == "dropped" for e in delivered)
+    assert len(delivered) == 302 - dropped
+    pipeline.close(5)

@@ -1,9 +1,11 @@
 import json
+import marshal
 import os
 
 import pytest
 
-from xp_client.records import decode, event_record, producer_record, sample_record
+from xp_client.raw_chunks import record_kind
+from xp_client.records import EVENT, FLUSH, PRODUCER, SAMPLE, STATUS, control_record, decode, event_record, producer_record, sample_record
 from xp_client.ring import Ring, RingFull, create_ring_fd
 
 
@@ -73,3 +75,15 @@ def test_payloads_marshal_cannot_copy_go_as_json_and_unencodable_ones_are_marked
     with pytest.raises(TypeError):
         json.dumps(odd["payload"])
     assert "not JSON serializable" in repr(odd["payload"])
+
+
+def test_the_kind_of_every_record_is_read_without_unmarshalling_it():
+    records = {
+        PRODUCER: producer_record(3, "t", "e", "r", "p"),
+        SAMPLE: sample_record(3, "i", 2**40, 2**45, "p", "o" * 5000, "c", 1, 2, None, None, None, None),
+        EVENT: event_record(3, "i", 0, 0, "metrics.logged", {"step": 1}, []),
+        FLUSH: control_record(FLUSH, 7, 1.5),
+        STATUS: control_record(STATUS, 2**31),
+    }
+    for kind, record in records.items():
+        assert record_kind(record) == kind == marshal.loads(record)[0]

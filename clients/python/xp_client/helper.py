@@ -22,15 +22,16 @@ import select
 import threading
 from typing import Any, Deque, Dict, List, Optional, Tuple
 
-from .records import CLOSE, FLUSH, STATUS, Producers, decode
+from .raw_chunks import RawChunk, load_producers, record_kind, save_producers
+from .records import CLOSE, EVENT, EVENT_JSON, EVENT_REPR, FLUSH, SAMPLE, STATUS, Producers, decode
 from .ring import Ring
 from .sender import Pipeline, PipelineConfig
 from .spool_dirs import OwnedSpoolDir
 
 log = logging.getLogger("xp_client")
 
-PRODUCERS_FILE = "producers.json"
 DEFAULT_LINGER_S = 60.0
+EVENT_KINDS = frozenset({SAMPLE, EVENT, EVENT_JSON, EVENT_REPR})
 IDLE_POLL_S = 0.002
 
 
@@ -62,6 +63,10 @@ class Helper:
         self.replies = replies
         self.spool_dir = spool_dir
         self.producers: Producers = load_producers(spool_dir)
+        # The sending thread encodes with the same table; the file is for a helper started later, and for sync.
+        pipeline.wait_ready()
+        if pipeline.raw is not None:
+            pipeline.raw.producers = self.producers
         self.trainer_alive = True
         self.closing: Optional[Tuple[int, float]] = None
         # (events handed to the pipeline so far, ring position after them): released once spooled.
@@ -72,8 +77,22 @@ class Helper:
         position = self.ring.released()
         while True:
             records, end = self.ring.read(position)
+            batch: List[bytes] = []
+            batch_bytes = 0
             for record in records:
+                kind = record_kind(record)
+                if kind in EVENT_KINDS:
+                    batch.append(record)
+                    batch_bytes += len(record)
+                    if len(batch) >= self.pipeline.config.chunk_lines or batch_bytes >= self.pipeline.config.chunk_bytes:
+                        self._hand_over(batch)
+                        batch, batch_bytes = [], 0
+                    continue
+                # Requests and registrations apply to the records before them: those go first.
+                self._hand_over(batch)
+                batch, batch_bytes = [], 0
                 self._handle(record)
+            self._hand_over(batch)
             if records:
                 self._unspooled.append((self._handed, end))
                 position = end
@@ -88,6 +107,12 @@ class Helper:
                     return
                 self._wait_for_trainer(IDLE_POLL_S)
 
+    def _hand_over(self, records: List[bytes]) -> None:
+        """Queues records for the spool as they are: JSON is made when they are sent."""
+        if records:
+            self.pipeline.submit(RawChunk(records))
+            self._handed += len(records)
+
     def _handle(self, record: bytes) -> None:
         try:
             item = decode(record, self.producers)
@@ -96,9 +121,6 @@ class Helper:
             return
         if item is None:
             save_producers(self.spool_dir, self.producers)
-        elif isinstance(item, dict):
-            self.pipeline.submit(item)
-            self._handed += 1
         elif item[0] == FLUSH:
             _, request, timeout = item
             threading.Thread(target=lambda: self.replies.send(request, self.pipeline.flush(timeout)), daemon=True).start()
@@ -127,22 +149,6 @@ class Helper:
         done = self.pipeline.close(linger)
         if not done:
             log.warning("xp_client helper: the training process exited; what the server has not answered stays in %s", self.spool_dir)
-
-
-def load_producers(spool_dir: str) -> Producers:
-    """Producers registered with an earlier helper on this spool (one restarted after a crash)."""
-    try:
-        with open(os.path.join(spool_dir, PRODUCERS_FILE)) as f:
-            return {int(k): tuple(v) for k, v in json.load(f).items()}  # type: ignore[misc]
-    except FileNotFoundError:
-        return {}
-
-
-def save_producers(spool_dir: str, producers: Producers) -> None:
-    path = os.path.join(spool_dir, PRODUCERS_FILE)
-    with open(path + ".tmp", "w") as f:
-        json.dump({str(k): list(v) for k, v in producers.items()}, f)
-    os.replace(path + ".tmp", path)
 
 
 def linger_seconds() -> float:

@@ -86,11 +86,13 @@ class HelperPipeline:
 
     # -- the caller's side ------------------------------------------------------------------------
 
-    def emit(self, stamper: Stamper, type_: str, payload: Dict[str, Any], parents: Sequence[str] = ()) -> str:
+    def emit(self, stamper: Stamper, type_: str, payload: Dict[str, Any], parents: Sequence[str] = (), event_id: Optional[str] = None) -> str:
+        """Stamps an event and hands it over; `event_id` replaces the stamped id (a fact's id derived from the fact)."""
         index = self._indices.get(stamper)
         if index is None:
             index = self._register(stamper)
-        event_id, seq, now_ms = stamper.stamp()
+        stamped_id, seq, now_ms = stamper.stamp()
+        event_id = event_id or stamped_id
         self._write(event_record(index, event_id, seq, now_ms, type_, payload, parents))
         return event_id
 

@@ -59,7 +59,8 @@ class Ring:
         self.fd = fd
         size = os.fstat(fd).st_size
         self.capacity = size - HEADER_BYTES
-        self._map = mmap.mmap(fd, size)
+        # Populated up front: a first write to each page would otherwise fault on the caller's thread.
+        self._map = mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0))
         self._view = memoryview(self._map)
         self._data = self._view[HEADER_BYTES:]
         self.lock = threading.Lock()

@@ -16,9 +16,10 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, List, Optional, Sequence
+from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
 
 from .delivery import Delivery, Outcome, Rejection, count_lines, send_batch, split_lines
+from .raw_chunks import NdjsonOfRaw, RawChunk, count_records, is_raw
 from .events import PER_SAMPLE_TYPES, Stamper, envelope, sample_payload
 from .spool import REJECTED_FILE, Position, Spool
 from .spool_dirs import OwnedSpoolDir
@@ -100,6 +101,8 @@ class Pipeline:
         self._flushes = 0
         self.spool: Optional[Spool] = None
         self.spool_dir: Optional[OwnedSpoolDir] = None
+        # Encodes raw frames (spooled by a delivery helper) when they are sent; made with the spool.
+        self.raw: Optional[NdjsonOfRaw] = None
         self.unauthorized: Optional[str] = None
         self.open_error: Optional[Exception] = None
         self._sender_done = threading.Event()
@@ -115,8 +118,11 @@ class Pipeline:
 
     # -- the caller's side ------------------------------------------------------------------------
 
-    def emit(self, stamper: Stamper, type_: str, payload: Dict[str, Any], parents: Sequence[str] = ()) -> str:
+    def emit(self, stamper: Stamper, type_: str, payload: Dict[str, Any], parents: Sequence[str] = (), event_id: Optional[str] = None) -> str:
+        """Stamps and queues an event; `event_id` replaces the stamped id (a fact's id derived from the fact)."""
         event = stamper.event(type_, payload, parents)
+        if event_id is not None:
+            event["eventId"] = event_id
         self.submit(event)
         return event["eventId"]
 
@@ -227,6 +233,7 @@ class Pipeline:
             else:
                 self.spool_dir = OwnedSpoolDir.create(self.config.spool_root, self.config.url)
             self.spool = Spool(self.spool_dir.path)
+            self.raw = NdjsonOfRaw(self.spool_dir.path)
             if self.spool.torn_bytes:
                 log.warning("xp_client: cut %d bytes of a torn write off the spool in %s", self.spool.torn_bytes, self.spool_dir.path)
         except Exception as error:
@@ -273,6 +280,15 @@ class Pipeline:
                 item.position = spool.end()
                 item.written.set()
                 continue
+            if type(item) is RawChunk:
+                if lines:
+                    chunks.append(b"\n".join(lines))
+                    lines, size = [], 0
+                if over_cap:
+                    lines.extend(self._encode_kept(self.raw.events(item.payload), encoder))
+                else:
+                    chunks.append(item.payload)
+                continue
             if over_cap and item.get("type") in PER_SAMPLE_TYPES:
                 self._drop(item)
                 continue
@@ -298,11 +314,24 @@ class Pipeline:
             self._room.notify_all()
         return True
 
+    def _encode_kept(self, events: List[Dict[str, Any]], encoder: json.JSONEncoder) -> List[bytes]:
+        """At the disk cap: the lines of what is kept (all but per-sample events) of a raw chunk."""
+        kept = []
+        for event in events:
+            if event["type"] in PER_SAMPLE_TYPES:
+                self._drop(event)
+                continue
+            try:
+                kept.append(encoder.encode(event).encode("ascii"))
+            except (TypeError, ValueError) as error:
+                self._reject_locally(event, error)
+        return kept
+
     def _write(self, chunks: List[bytes]) -> None:
         if not chunks:
             return
         self.spool.append(chunks)
-        self.stats.spooled += sum(count_lines(c) for c in chunks)
+        self.stats.spooled += sum(count_records(c) if is_raw(c) else count_lines(c) for c in chunks)
         self._wake.set()
 
     def _drop(self, event: Dict[str, Any]) -> None:
@@ -346,14 +375,25 @@ class Pipeline:
             batch: List[bytes] = []
             lines = size = 0
             end = cursor
+            # Events of raw frames JSON refuses: recorded as rejected once their frame is acknowledged.
+            refused: List[Tuple[Dict[str, Any], Exception]] = []
             for chunk, after in frames:
-                n = count_lines(chunk)
-                if batch and (lines + n > cfg.batch_lines or size + len(chunk) > cfg.batch_bytes):
+                failed: List[Tuple[Dict[str, Any], Exception]] = []
+                if is_raw(chunk):
+                    chunk, failed = self.raw.ndjson_at(chunk, after)
+                n = count_lines(chunk) if chunk else 0
+                if batch and n and (lines + n > cfg.batch_lines or size + len(chunk) > cfg.batch_bytes):
                     break
-                batch.append(chunk)
-                lines += n
-                size += len(chunk)
+                if chunk:
+                    batch.append(chunk)
+                    lines += n
+                    size += len(chunk)
                 end = after
+                refused.extend(failed)
+            if not batch and end > cursor:  # frames with nothing encodable in them
+                self._acknowledge(end, refused)
+                cursor = end
+                continue
             if not batch:
                 waiting_since = None
                 self._wake.wait(cfg.poll_s * 5)
@@ -370,10 +410,16 @@ class Pipeline:
             waiting_since = None
             if not self._deliver(transport, batch):
                 return
-            spool.ack(end)
+            self._acknowledge(end, refused)
             cursor = end
-            with self._progress:
-                self._progress.notify_all()
+
+    def _acknowledge(self, end: Position, refused: List[Tuple[Dict[str, Any], Exception]]) -> None:
+        for event, error in refused:
+            self._reject_locally(event, error)
+        self.spool.ack(end)
+        self.raw.forget_through(end)
+        with self._progress:
+            self._progress.notify_all()
 
     def _deliver(self, transport: Transport, chunks: List[bytes]) -> bool:
         """Sends until every line is answered (splitting on 413); False when sending must stop."""
