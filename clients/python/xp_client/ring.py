@@ -20,14 +20,13 @@ import platform
 import struct
 import tempfile
 import threading
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 HEADER_BYTES = 4096
 WRITE_AT = 64
 READ_AT = 128
 POSITION = struct.Struct("<Q")
 LENGTH = struct.Struct("<I")
-DEFAULT_RING_BYTES = 64 * 1024 * 1024
 
 
 def supported() -> bool:
@@ -64,6 +63,9 @@ class Ring:
         self._view = memoryview(self._map)
         self._data = self._view[HEADER_BYTES:]
         self.lock = threading.Lock()
+        # The producer's view: it alone moves the write position; the read position it last saw.
+        self._written = self.written()
+        self._released = self.released()
 
     # -- positions ----------------------------------------------------------------------------------
 
@@ -81,23 +83,24 @@ class Ring:
 
     def write(self, record: bytes) -> None:
         """Copies one record in and publishes it; RingFull when the consumer has not made room."""
+        length = len(record)
+        size = LENGTH.size + length
         with self.lock:
-            at = POSITION.unpack_from(self._map, WRITE_AT)[0]
-            size = LENGTH.size + len(record)
-            if at + size - POSITION.unpack_from(self._map, READ_AT)[0] > self.capacity:
-                raise RingFull(size)
-            capacity = self.capacity
-            offset = at % capacity
-            if offset + size <= capacity:
-                data = self._data
-                LENGTH.pack_into(data, offset, len(record))
-                data[offset + 4 : offset + size] = record
+            at = self._written
+            if at + size - self._released > self.capacity:
+                # Only the consumer moves the read position: read it again only when the ring looks full.
+                self._released = POSITION.unpack_from(self._map, READ_AT)[0]
+                if at + size - self._released > self.capacity:
+                    raise RingFull(size)
+            offset = at % self.capacity
+            if offset + size <= self.capacity:
+                start = HEADER_BYTES + offset
+                LENGTH.pack_into(self._map, start, length)
+                self._map[start + LENGTH.size : start + size] = record
             else:
-                self._copy_in(offset, LENGTH.pack(len(record)) + record)
+                self._copy_in(offset, LENGTH.pack(length) + record)
+            self._written = at + size
             POSITION.pack_into(self._map, WRITE_AT, at + size)
-
-    def fits(self, record_bytes: int) -> bool:
-        return self.written() + LENGTH.size + record_bytes - self.released() <= self.capacity
 
     def _copy_in(self, offset: int, data: bytes) -> None:
         first = self.capacity - offset
@@ -129,7 +132,3 @@ class Ring:
         self._data.release()
         self._view.release()
         self._map.close()
-
-
-def open_ring(fd: Optional[int], data_bytes: int = DEFAULT_RING_BYTES) -> Ring:
-    return Ring(create_ring_fd(data_bytes) if fd is None else fd)
