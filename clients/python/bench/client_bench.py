@@ -235,7 +235,9 @@ def main():
         # would time the garbage collector, not the logging.
         floor = training_steps(baseline_log, outputs, args.steps, 512, before_step=floor_queue.queue.clear)
         run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-client-steps", spool_dir=spool)
+        waits_before = (run._pipeline.room_waits, run._pipeline.room_wait_seconds)
         logged = training_steps(lambda out, i: run.log_sample("p-1", out, **sample_kwargs(i)), outputs, args.steps, 512)
+        waits = (run._pipeline.room_waits - waits_before[0], run._pipeline.room_wait_seconds - waits_before[1])
         # The same steps with the in-process sender (XP_CLIENT_MODE=thread): what the helper process saves.
         os.environ["XP_CLIENT_MODE"] = "thread"
         threaded_run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-thread-steps",
@@ -249,6 +251,8 @@ def main():
         print(f"   without the client   {plain_ms:6.2f} ms/step")
         print(f"   baseline dict + put  {floor_ms:6.2f} ms/step   {floor_ms / plain_ms:.3f}x (what building 512 events costs, with no sender)")
         print(f"   with the client      {logged_ms:6.2f} ms/step   {logged_ms / plain_ms:.3f}x (target <= 1.05x)")
+        print(f"   of which waiting for ring room: {waits[0]} calls, {waits[1] * 1000 / args.steps:.2f} ms/step "
+              "(the rest is the calls themselves, and the helper process taking CPU from the step)")
         print(f"   in-process sender    {threaded_ms:6.2f} ms/step   {threaded_ms / plain_ms:.3f}x (XP_CLIENT_MODE=thread, for comparison)")
         print(f"   floor on the caller's thread: 512 x (stamp {stamp:.2f} + marshal {encode:.2f} + ring copy {write:.2f} us) = "
               f"{512 * (stamp + encode + write) / 1000:.2f} ms/step, {512 * (stamp + encode + write) / 1000 / plain_ms:.1%} of the step")

@@ -67,6 +67,10 @@ class HelperPipeline:
         self._requests = itertools.count(1)
         self._closed = False
         self._last_stats = PipelineStats()
+        # Log calls that found the ring full, and the seconds they waited for room: the helper's throughput
+        # showing through to the caller (zero while the helper keeps up).
+        self.room_waits = 0
+        self.room_wait_seconds = 0.0
         self.unauthorized: Optional[str] = None
         self.spool_dir: Optional[OwnedSpoolDir] = None
         self._warner = Warner(log)
@@ -137,16 +141,21 @@ class HelperPipeline:
             "the delivery helper is behind the logging rate (its %d-byte ring is full): log calls wait for room" % ring.capacity,
         )
         pause = 0.0005
-        while True:
-            self._ensure_helper()
-            try:
-                ring.write(record)
-                return True
-            except RingFull:
-                if deadline is not None and time.monotonic() >= deadline:
-                    return False
-                time.sleep(pause)
-                pause = min(pause * 2, 0.01)
+        began = time.monotonic()
+        self.room_waits += 1
+        try:
+            while True:
+                self._ensure_helper()
+                try:
+                    ring.write(record)
+                    return True
+                except RingFull:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return False
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.01)
+        finally:
+            self.room_wait_seconds += time.monotonic() - began
 
     # -- the helper process -----------------------------------------------------------------------
 
@@ -184,7 +193,8 @@ class HelperPipeline:
                 [sys.executable, "-m", "xp_client.helper", "--ring-fd", str(self._ring.fd), "--wake-fd", str(wake_r),
                  "--reply-fd", str(replies_w), "--lock-fd", str(-1 if lock_fd is None else lock_fd),
                  "--spool-dir", self.spool_dir.path, "--config", json.dumps(settings)],
-                pass_fds=fds, env=env, stdin=subprocess.DEVNULL, close_fds=True,
+                # Its warnings go to the trainer's stderr; stdout stays the trainer's own.
+                pass_fds=fds, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True,
                 # Its own session: a Ctrl-C meant for the trainer does not stop the helper mid-delivery.
                 start_new_session=True,
             )
