@@ -9,7 +9,10 @@ import textwrap
 import threading
 import time
 
+import pytest
+
 import xp_client
+from xp_client.errors import ConfigurationError
 from xp_client.helper_pipeline import HelperPipeline
 from xp_client.run import Run
 from xp_client.spool import list_segments
@@ -108,3 +111,17 @@ def test_at_the_disk_cap_the_helper_drops_only_new_samples(stub, spool_root):
     assert not any(e["payload"].get("output") == "dropped" for e in delivered)
     assert len(delivered) == 302 - dropped
     pipeline.close(5)
+
+
+def test_the_ring_size_comes_from_xp_ring_mib_and_a_bad_value_is_named(stub, spool_root, monkeypatch):
+    monkeypatch.setenv("XP_RING_MIB", "2")
+    run = xp_client.init(url=stub.url, key="k", experiment="exp", run_id="run-small-ring", spool_dir=spool_root + "-small")
+    assert run._pipeline.config.ring_bytes == 2 * 1024 * 1024
+    for i in range(2000):  # 8 MB through a 2 MiB ring: the helper makes room as it spools
+        run.log_sample("p", "y" * 4000, checkpoint="c0", iteration=1, attempt=i)
+    assert run.flush(30)
+    assert len({e["eventId"] for e in stub.events()}) == 2001
+    run._pipeline.close(5)
+    monkeypatch.setenv("XP_RING_MIB", "lots")
+    with pytest.raises(ConfigurationError, match="XP_RING_MIB must be a whole number of MiB"):
+        xp_client.init(url=stub.url, key="k", experiment="exp", spool_dir=spool_root + "-bad")

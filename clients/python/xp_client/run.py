@@ -237,7 +237,22 @@ def _pipeline(url: Optional[str], key: Optional[str], spool_dir: Optional[str]) 
         url=url or os.environ.get("XP_URL") or DEFAULT_URL,
         key=key or os.environ.get("XP_API_KEY"),
         spool_root=spool_dir or default_spool_root(),
+        ring_bytes=_ring_bytes(),
     ))
+
+
+def _ring_bytes() -> int:
+    """XP_RING_MIB: the shared memory per logging process (default 64 MiB; at least 1)."""
+    text = os.environ.get("XP_RING_MIB")
+    if not text:
+        return PipelineConfig.ring_bytes
+    try:
+        mib = int(text)
+    except ValueError:
+        mib = 0
+    if mib < 1:
+        raise ConfigurationError(f"XP_RING_MIB must be a whole number of MiB, at least 1, not {text!r}")
+    return mib * 1024 * 1024
 
 
 def init(
