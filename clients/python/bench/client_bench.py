@@ -175,9 +175,12 @@ def main():
         # 1. Caller's-thread cost.
         base = baseline_calls(outputs, args.samples)
         run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-client-cost", spool_dir=spool)
-        # A backlog first, so the spooler and the sender are both at work while the calls are timed.
+        # A backlog first, so the sender is at work while the calls are timed; timing starts once the
+        # backlog is on disk (the ring, or the thread mode's queue, holds only what the spool has not).
         client_calls(run, outputs, args.samples)
-        time.sleep(1.5)
+        deadline = time.monotonic() + 300
+        while run._pipeline.stats.spooled < args.samples + 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
         # A snapshot: the helper process keeps the counters, and answers with a copy when asked.
         stats = run._pipeline.stats
         before = (stats.batches, stats.spooled)
