@@ -25,7 +25,8 @@ from typing import Any, Deque, Dict, List, Optional, Tuple
 from .raw_chunks import RawChunk, load_producers, record_kind, save_producers
 from .records import CLOSE, EVENT, EVENT_JSON, EVENT_REPR, FLUSH, SAMPLE, STATUS, Producers, decode
 from .ring import Ring
-from .sender import Pipeline, PipelineConfig
+from .pipeline_config import PipelineConfig
+from .sender import Pipeline
 from .spool_dirs import OwnedSpoolDir
 
 log = logging.getLogger("xp_client")

@@ -31,7 +31,7 @@ from .events import Stamper
 from .rate_limited_log import Warner
 from .records import CLOSE, FLUSH, STATUS, control_record, event_record, producer_record, sample_record
 from .ring import Ring, RingFull, create_ring_fd
-from .sender import PipelineConfig, PipelineStats
+from .pipeline_config import PipelineConfig, PipelineStats
 from .spool_dirs import OwnedSpoolDir
 
 log = logging.getLogger("xp_client")
@@ -55,6 +55,7 @@ class HelperPipeline:
     def _reset(self) -> None:
         self.pid = os.getpid()
         self._start_lock = threading.Lock()
+        self._respawn_lock = threading.Lock()
         self._indices: Dict[Stamper, int] = {}
         self._ring: Optional[Ring] = None
         self._helper: Optional[subprocess.Popen] = None
@@ -211,9 +212,12 @@ class HelperPipeline:
         os.set_blocking(wake_w, False)
 
     def _ensure_helper(self) -> None:
-        if self._helper is not None and self._helper.poll() is not None and not self._closed:
-            log.warning("xp_client: the delivery helper exited (%s); starting it again on %s", self._helper.returncode, self.spool_dir.path)
-            self._spawn()
+        if self._helper is None or self._helper.poll() is None or self._closed:
+            return
+        with self._respawn_lock:  # several waiting threads notice the same exit: one starts the next helper
+            if self._helper.poll() is not None:
+                log.warning("xp_client: the delivery helper exited (%s); starting it again on %s", self._helper.returncode, self.spool_dir.path)
+                self._spawn()
 
     def _wake(self) -> None:
         try:

@@ -19,7 +19,8 @@ from .errors import ConfigurationError
 from .events import reseed_ids
 from .helper_pipeline import HelperPipeline
 from .ring import supported as ring_supported
-from .sender import Pipeline, PipelineConfig
+from .pipeline_config import PipelineConfig
+from .sender import Pipeline
 
 DEFAULT_EXIT_TIMEOUT_S = 10.0
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Mapping, Option
 from . import process
 from .errors import ConfigurationError, InvalidEventError
 from .events import Stamper, producer_name, uuid7
-from .sender import PipelineConfig
+from .pipeline_config import PipelineConfig
 from .spool_dirs import default_spool_root, process_rank
 
 if TYPE_CHECKING:

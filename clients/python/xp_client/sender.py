@@ -15,42 +15,18 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
 
 from .delivery import Delivery, Outcome, Rejection, count_lines, send_batch, split_lines
 from .raw_chunks import NdjsonOfRaw, RawChunk, count_records, is_raw
 from .events import PER_SAMPLE_TYPES, Stamper, envelope, sample_payload
+from .pipeline_config import PipelineConfig, PipelineStats
 from .spool import REJECTED_FILE, Position, Spool
 from .spool_dirs import OwnedSpoolDir
 from .transport import Transport
 from .rate_limited_log import Warner
 
 log = logging.getLogger("xp_client")
-
-GiB = 1024 ** 3
-
-
-@dataclass
-class PipelineConfig:
-    """Limits and places; the defaults are what the README documents."""
-
-    url: str
-    key: Optional[str]
-    spool_root: str
-    queue_events: int = 100_000
-    disk_cap_bytes: int = 5 * GiB
-    batch_lines: int = 500
-    batch_bytes: int = 4 * 1024 * 1024
-    batch_age_s: float = 1.0
-    # Events per spool frame: enough bytes for zlib.crc32 to release the GIL, few enough to batch finely.
-    chunk_lines: int = 50
-    chunk_bytes: int = 256 * 1024
-    poll_s: float = 0.02
-    request_timeout_s: float = 60.0
-    # Shared memory between a training process and its delivery helper (helper mode only).
-    ring_bytes: int = 64 * 1024 * 1024
-
 
 class FlushMarker:
     """Queued behind the events a flush waits for; the spooler notes where they end in the spool."""
@@ -60,19 +36,6 @@ class FlushMarker:
     def __init__(self) -> None:
         self.written = threading.Event()
         self.position: Optional[Position] = None
-
-
-@dataclass
-class PipelineStats:
-    spooled: int = 0
-    answered_lines: int = 0
-    rejected_lines: int = 0
-    dropped_samples: int = 0
-    unencodable: int = 0
-    batches: int = 0
-    # Seconds the sending thread spent in requests, answers included: beside the wall time, how
-    # much of the delivery rate the server sets.
-    send_seconds: float = 0.0
 
 
 class Pipeline:
