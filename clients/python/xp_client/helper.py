@@ -1,10 +1,13 @@
 """The delivery helper: a process of its own that turns a training process's ring into spooled,
 sent events (`python -m xp_client.helper`, started by `helper_pipeline.HelperPipeline`).
 
-Its main thread reads records from the ring, rebuilds the events and hands them to an in-process
-`sender.Pipeline` (spooling thread, sending thread), whose JSON, gzip and I/O now hold this
-process's GIL, not the trainer's. Ring space is released only once the pipeline has spooled the
-events it held, so the ring plus the spool always hold everything the trainer logged.
+Its main thread reads records from the ring and hands them, in chunks and still marshalled, to an
+in-process `sender.Pipeline`: its spooling thread writes them to the spool as they are, and its
+sending thread turns them into NDJSON when it sends them, so JSON, gzip and I/O hold this process's
+GIL, not the trainer's, and JSON is made at the server's pace rather than the loop's. Requests
+(flush, close, status) and producer registrations are handled here, in ring order. Ring space is
+released only once the pipeline has spooled the records before it, so the ring plus the spool
+always hold everything the trainer logged.
 
 When the trainer is gone (its end of the wake pipe closes) the helper reads what is left in the
 ring, keeps sending for XP_HELPER_LINGER seconds (default 60), and exits leaving the rest in the

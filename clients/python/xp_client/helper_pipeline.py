@@ -4,8 +4,9 @@ A training step that logs hundreds of 4 KB samples cannot afford JSON, gzip or s
 own process: they would hold its GIL (wandb moved its work into a separate process for the same
 reason). Here a `log_*` call stamps the event (id, seq, time), marshals its fields and copies them
 into a ring in shared memory (`ring.py`), and returns. The helper process (`helper.py`, started on
-the first event with this interpreter) reads the ring, rebuilds each event, and runs the in-process
-pipeline of `sender.py` in its own interpreter: spool, batches, gzip, POST, retries.
+the first event with this interpreter) reads the ring and runs the in-process pipeline of
+`sender.py` in its own interpreter: it spools the records as they are, and turns them into JSON,
+batches, gzips, POSTs and retries when it sends (`raw_chunks.py`).
 
 Guarantee: once a `log_*` call has returned, its event is in memory the helper maps. If the training
 process is then killed (SIGKILL included), the helper still reads it, spools it and sends it; it

@@ -3,8 +3,9 @@
 The caller's thread does the cheapest encoding there is: `marshal.dumps` of a tuple of the fields as
 they were given (str, int, float, None, and plain dicts and lists for other events' payloads): a
 copy, no JSON. The helper runs the same interpreter (it is started with `sys.executable`), so
-marshal's format is the same on both sides. The helper turns each record back into the event dict
-and JSON-encodes it there, under its own GIL.
+marshal's format is the same on both sides (and marshal reads these types across Python 3
+versions, so `xp-client sync` may run under another one). The helper spools records as they are;
+its sending thread turns each back into the event dict and JSON when it sends, under its own GIL.
 """
 from __future__ import annotations
 
