@@ -125,3 +125,14 @@ def test_the_ring_size_comes_from_xp_ring_mib_and_a_bad_value_is_named(stub, spo
     monkeypatch.setenv("XP_RING_MIB", "lots")
     with pytest.raises(ConfigurationError, match="XP_RING_MIB must be a whole number of MiB"):
         xp_client.init(url=stub.url, key="k", experiment="exp", spool_dir=spool_root + "-bad")
+
+
+def test_an_event_logged_after_close_is_refused_loudly_without_waiting(stub, spool_root, caplog):
+    run = xp_client.init(url=stub.url, key="k", experiment="exp", run_id="run-late", spool_dir=spool_root)
+    assert run._pipeline.close(5)
+    began = time.monotonic()
+    for i in range(20_000):  # far more than the ring holds: nothing reads it any more
+        run.log_sample("p", "x" * 4000, checkpoint="c0", iteration=1, attempt=i)
+    assert time.monotonic() - began < 10
+    assert len([r for r in caplog.records if "after the client closed" in r.getMessage()]) == 1
+    assert run.flush(1) is True and [e["type"] for e in stub.events()] == ["run.started"]

@@ -28,6 +28,7 @@ import threading
 import time
 from typing import Any, Dict, Optional, Sequence
 
+from .errors import InvalidEventError
 from .events import Stamper
 from .rate_limited_log import Warner
 from .records import CLOSE, FLUSH, STATUS, control_record, event_record, producer_record, sample_record
@@ -68,6 +69,7 @@ class HelperPipeline:
         self._reply_lock = threading.Lock()
         self._requests = itertools.count(1)
         self._closed = False
+        self._closed_done = True
         self._last_stats = PipelineStats()
         # Log calls that found the ring full, and the seconds they waited for room: the helper's throughput
         # showing through to the caller (zero while the helper keeps up).
@@ -110,11 +112,7 @@ class HelperPipeline:
         if index is None:
             index = self._register(stamper)
         event_id, seq, now_ms = stamper.stamp()
-        record = sample_record(index, event_id, seq, now_ms, problem_id, output, checkpoint, iteration, attempt, tokens, logprob, seed, temperature)
-        try:
-            self._ring.write(record)  # type: ignore[union-attr]
-        except RingFull:
-            self._write_when_room(record)
+        self._write(sample_record(index, event_id, seq, now_ms, problem_id, output, checkpoint, iteration, attempt, tokens, logprob, seed, temperature))
         return event_id
 
     def _register(self, stamper: Stamper) -> int:
@@ -128,6 +126,11 @@ class HelperPipeline:
         return index
 
     def _write(self, record: bytes) -> None:
+        if self._closed:
+            # The helper has exited (close() ran, at exit or by hand): nothing would read the record.
+            self._warner.warn("closed", "an event was logged after the client closed (at exit or by close()); it is not sent",
+                              level=logging.ERROR)
+            return
         try:
             self._ring.write(record)  # type: ignore[union-attr]
         except RingFull:
@@ -137,7 +140,7 @@ class HelperPipeline:
         ring = self._ring
         assert ring is not None
         if len(record) + 4 > ring.capacity:
-            raise ValueError(f"an event of {len(record)} bytes does not fit the {ring.capacity}-byte ring (XP_RING_BYTES)")
+            raise InvalidEventError(f"an event of {len(record)} bytes does not fit the {ring.capacity}-byte ring (raise XP_RING_MIB)")
         self._warner.warn(
             "ring-full",
             "the delivery helper is behind the logging rate (its %d-byte ring is full): log calls wait for room" % ring.capacity,
@@ -274,6 +277,8 @@ class HelperPipeline:
         answered every event logged before."""
         if self._ring is None or self.pid != os.getpid():
             return True
+        if self._closed:
+            return self._closed_done
         self._ensure_helper()
         reply = self._request(FLUSH, timeout, timeout + 0.5)
         return bool(reply and reply["done"])
@@ -294,7 +299,7 @@ class HelperPipeline:
         if self._ring is None:
             return True
         reply = self._request(CLOSE, timeout, timeout + 0.5)
-        done = bool(reply and reply["done"])
+        done = self._closed_done = bool(reply and reply["done"])
         # Closing the wake pipe tells the helper this process is gone, should it still be waiting.
         for fd in (self._wake_fd, self._replies_fd):
             if fd is not None:
