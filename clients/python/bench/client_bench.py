@@ -2,11 +2,13 @@
 beside a baseline measured in the same run.
 
 1. log_sample on the caller's thread (4 KB output) while the sender is busy sending, p50 / p99,
-   beside building an equal event dict and queue.put_nowait with no sender running.
+   beside building an equal event dict and queue.put_nowait with no sender running; then the floors
+   of a call (bare put_nowait, stamping, marshalling, copying into the ring), each timed alone.
 2. Sustained client -> server -> rows visible, events/s and MB/s, beside `xp ingest` of the same
    events (a file of the same size and shape, under another run id).
 3. A simulated training step (20 ms of CPU in the main thread, 512 samples of 4 KB logged), with
-   the client beside the same step without it.
+   the client beside the same step without it (and beside the in-process sender of XP_CLIENT_MODE=thread),
+   one step of each per round, interleaved, medians.
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
 import xp_client  # noqa: E402
 from xp_client.events import Stamper  # noqa: E402
+from xp_client.records import sample_record  # noqa: E402
+from xp_client.ring import Ring, create_ring_fd  # noqa: E402
 from xp_server import XP_BIN, XpServer  # noqa: E402
 
 DONE_METRIC = "bench/done"
@@ -66,6 +70,39 @@ def baseline_calls(outputs, n):
         q.put_nowait(event)
         costs.append(time.perf_counter_ns() - t0)
     return costs
+
+
+def floors(outputs, n):
+    """What one log_sample is made of, each timed alone: a bare put_nowait of a ready object, stamping
+    (id, seq, time), marshalling the record, and copying it into the ring. Medians in us."""
+    q: "queue.Queue" = queue.Queue()
+    stamper = Stamper("default", "bench", "run-floors", "bench")
+    fd = create_ring_fd(256 * 1024 * 1024)
+    ring = Ring(fd)
+    record = sample_record(0, "0" * 36, 0, 0, "p-1", outputs[0], "ckpt-0", 1, 0, 1000, -12.5, 0, None)
+
+    def timed(step):
+        costs = []
+        for i in range(n):
+            t0 = time.perf_counter_ns()
+            step(i)
+            costs.append(time.perf_counter_ns() - t0)
+        return percentile(costs, 0.5) / 1000
+
+    put = timed(lambda i: q.put_nowait(record))
+    stamp = timed(lambda i: stamper.stamp())
+    encode = timed(lambda i: sample_record(0, "0" * 36, i, 0, "p-1", outputs[i % len(outputs)], "ckpt-0", 1, i, 1000, -12.5, i, None))
+    write = timed(lambda i: ring.write(record))  # n records of 4 KB fit the 256 MiB ring without a reader
+    ring.close()
+    os.close(fd)
+    return put, stamp, encode, write
+
+
+def spooled(run, count, timeout=300):
+    """Waits until the run's pipeline has spooled `count` events (its backlog is on disk)."""
+    deadline = time.monotonic() + timeout
+    while run._pipeline.stats.spooled < count and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def client_calls(run, outputs, n):
@@ -117,18 +154,26 @@ def busy(ms):
     return x
 
 
-def training_steps(log, outputs, steps, per_step, before_step=None):
-    times = []
-    for s in range(steps):
-        if before_step is not None:
-            before_step()
-        t0 = time.perf_counter()
-        busy(20)
-        if log is not None:
-            for i in range(per_step):
-                log(outputs[i % len(outputs)], s * per_step + i)
-        times.append(time.perf_counter() - t0)
-    return times
+def one_step(log, outputs, step, per_step):
+    t0 = time.perf_counter()
+    busy(20)
+    if log is not None:
+        for i in range(per_step):
+            log(outputs[i % len(outputs)], step * per_step + i)
+    return time.perf_counter() - t0
+
+
+def interleaved_steps(variants, outputs, steps, per_step):
+    """One step of each variant per round, in an order rotating by round, so the machine's load
+    drifting during the run weighs on every variant alike. Median ms per step for each."""
+    times = {name: [] for name, _, _ in variants}
+    for step in range(steps):
+        shift = step % len(variants)
+        for name, log, before_step in variants[shift:] + variants[:shift]:
+            if before_step is not None:
+                before_step()
+            times[name].append(one_step(log, outputs, step, per_step))
+    return {name: percentile(values, 0.5) * 1000 for name, values in times.items()}
 
 
 def main():
@@ -146,13 +191,21 @@ def main():
         # 1. Caller's-thread cost.
         base = baseline_calls(outputs, args.samples)
         run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-client-cost", spool_dir=spool)
-        # A backlog first, so the spooler and the sender are both at work while the calls are timed.
+        # A backlog first, so the sender is at work while the calls are timed. The calls are timed in
+        # bursts of 8,000 (32 MB, half the ring), each once the spool holds what came before: a
+        # longer burst would time how fast the helper spools, not what a call costs (counted apart).
         client_calls(run, outputs, args.samples)
-        time.sleep(1.5)
-        stats = run._pipeline.stats
+        spooled(run, args.samples + 1)
+        stats = run._pipeline.stats  # a snapshot: the helper keeps the counters and answers with a copy
         before = (stats.batches, stats.spooled)
-        cost = client_calls(run, outputs, args.samples)
+        waits_before = getattr(run._pipeline, "room_waits", 0)
+        cost = []
+        for burst in range(0, args.samples, 8000):
+            cost += client_calls(run, outputs, min(8000, args.samples - burst))
+            spooled(run, args.samples + 1 + burst + min(8000, args.samples - burst))
+        stats = run._pipeline.stats
         sent_during = (stats.batches - before[0], stats.spooled - before[1])
+        room_waits = getattr(run._pipeline, "room_waits", 0) - waits_before
         run.log_metrics({DONE_METRIC: 1}, step=1)
         run.flush(600)
         bp50, bp99 = percentile(base, 0.5) / 1000, percentile(base, 0.99) / 1000
@@ -161,7 +214,10 @@ def main():
               % (args.samples, *sent_during))
         print(f"   baseline dict + queue.put_nowait, no sender   p50 {bp50:7.1f} us   p99 {bp99:7.1f} us")
         print(f"   run.log_sample, sender running              p50 {cp50:7.1f} us   p99 {cp99:7.1f} us   "
-              f"(p99 {cp99 / bp99:.2f}x baseline; target <= 50 us and <= 2x)")
+              f"(p99 {cp99 / bp99:.2f}x baseline; target <= 50 us and <= 2x; {room_waits} calls waited for ring room)")
+        put, stamp, encode, write = floors(outputs, min(args.samples, 40_000))
+        print(f"   floors (p50): bare queue.put_nowait {put:.2f} us; stamping id/seq/time {stamp:.2f} us; "
+              f"marshalling the record {encode:.2f} us; copying it into the ring {write:.2f} us")
 
         # 2. Sustained delivery to visible rows.
         n = args.samples
@@ -173,6 +229,7 @@ def main():
             run.log_sample("p-1", outputs[i % len(outputs)], **sample_kwargs(i))
         run.log_metrics({DONE_METRIC: 1}, step=n)
         client_s = visible(server, "run-client-rate") - t0
+        stats = run._pipeline.stats
         send_seconds, batches = stats.send_seconds - sent_before[0], stats.batches - sent_before[1]
         path = os.path.join(data_dir, "bench-ingest.ndjson")
         size = ingest_file(path, "run-ingest-rate", outputs, n)
@@ -187,7 +244,6 @@ def main():
         print(f"   the sender spent {send_seconds:.1f} s of those {client_s:.1f} s waiting on {batches} requests to the server")
 
         # 3. Simulated training step.
-        plain = training_steps(None, outputs, args.steps, 512)
         stamper = Stamper("default", "bench", "run-baseline-steps", "bench")
         floor_queue: "queue.Queue" = queue.Queue()
 
@@ -196,17 +252,32 @@ def main():
             event["payload"] = {"sampleId": event["eventId"], "problemId": "p-1", "output": out, **sample_kwargs(i)}
             floor_queue.put_nowait(event)
 
-        # Emptied between steps (untimed), as a consumer would: a queue growing by 512 events a step
-        # would time the garbage collector, not the logging.
-        floor = training_steps(baseline_log, outputs, args.steps, 512, before_step=floor_queue.queue.clear)
         run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-client-steps", spool_dir=spool)
-        logged = training_steps(lambda out, i: run.log_sample("p-1", out, **sample_kwargs(i)), outputs, args.steps, 512)
-        plain_ms, logged_ms = sum(plain) / len(plain) * 1000, sum(logged) / len(logged) * 1000
-        floor_ms = sum(floor) / len(floor) * 1000
-        print(f"\n3. training step: 20 ms of CPU + 512 samples of 4 KB, {args.steps} steps")
+        # The same steps with the in-process sender (XP_CLIENT_MODE=thread): what the helper process saves.
+        os.environ["XP_CLIENT_MODE"] = "thread"
+        threaded_run = xp_client.init(url=server.url, key=server.key, experiment="bench", run_id="run-thread-steps",
+                                      spool_dir=os.path.join(spool, "thread-mode"))
+        del os.environ["XP_CLIENT_MODE"]
+        waits_before = (run._pipeline.room_waits, run._pipeline.room_wait_seconds)
+        medians = interleaved_steps([
+            ("plain", None, None),
+            # Emptied between steps (untimed), as a consumer would: a queue growing by 512 events a
+            # step would time the garbage collector, not the logging.
+            ("floor", baseline_log, floor_queue.queue.clear),
+            ("helper", lambda out, i: run.log_sample("p-1", out, **sample_kwargs(i)), None),
+            ("thread", lambda out, i: threaded_run.log_sample("p-1", out, **sample_kwargs(i)), None),
+        ], outputs, args.steps, 512)
+        waits = (run._pipeline.room_waits - waits_before[0], run._pipeline.room_wait_seconds - waits_before[1])
+        plain_ms, floor_ms, logged_ms, threaded_ms = medians["plain"], medians["floor"], medians["helper"], medians["thread"]
+        print(f"\n3. training step: 20 ms of CPU + 512 samples of 4 KB, {args.steps} rounds of one step of each, interleaved; medians")
         print(f"   without the client   {plain_ms:6.2f} ms/step")
         print(f"   baseline dict + put  {floor_ms:6.2f} ms/step   {floor_ms / plain_ms:.3f}x (what building 512 events costs, with no sender)")
         print(f"   with the client      {logged_ms:6.2f} ms/step   {logged_ms / plain_ms:.3f}x (target <= 1.05x)")
+        print(f"   of which waiting for ring room: {waits[0]} calls, {waits[1] * 1000 / args.steps:.2f} ms/step "
+              "(the rest is the calls themselves, and the helper process taking CPU from the step)")
+        print(f"   in-process sender    {threaded_ms:6.2f} ms/step   {threaded_ms / plain_ms:.3f}x (XP_CLIENT_MODE=thread, for comparison)")
+        print(f"   floor on the caller's thread: 512 x (stamp {stamp:.2f} + marshal {encode:.2f} + ring copy {write:.2f} us) = "
+              f"{512 * (stamp + encode + write) / 1000:.2f} ms/step, {512 * (stamp + encode + write) / 1000 / plain_ms:.1%} of the step")
         encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
         events = [floor_queue.get_nowait() for _ in range(min(512, floor_queue.qsize()))]
         encode_ms = float("inf")
@@ -215,8 +286,9 @@ def main():
             for event in events:
                 encoder.encode(event).encode("ascii")
             encode_ms = min(encode_ms, (time.perf_counter() - t0) * 1000)
-        print(f"   floor: JSON-encoding a step's 512 events takes {encode_ms:.2f} ms under the GIL "
-              f"({encode_ms / plain_ms:.0%} of the step), done by the spooling thread in this process")
+        print(f"   JSON-encoding a step's 512 events takes {encode_ms:.2f} ms ({encode_ms / plain_ms:.0%} of the step): "
+              "done by the helper process, under its own GIL (by the spooling thread in thread mode)")
+        threaded_run.finish(timeout=600)
         run.finish(timeout=600)
     finally:
         server.stop()

@@ -99,7 +99,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, interval: flo
 
 def fast_config(url: str, spool_root: str, **overrides):
     """A pipeline config with the production limits unless a test overrides them."""
-    from xp_client.sender import PipelineConfig
+    from xp_client.pipeline_config import PipelineConfig
 
     return PipelineConfig(url=url, key="xp_test", spool_root=spool_root, **overrides)
 

@@ -70,10 +70,23 @@ def test_log_calls_build_events_the_schemas_accept(spool_root):
 
 def test_a_missing_required_field_fails_at_the_call_naming_it(spool_root):
     run, pipeline = unstarted_run(spool_root)
-    with pytest.raises(InvalidEventError, match="sample.generated needs tokens, logprob"):
-        run.log_sample("p1", "out", checkpoint="c0", iteration=0, attempt=0, seed=1)
+    with pytest.raises(InvalidEventError, match="sample.generated needs iteration, attempt"):
+        run.log_sample("p1", "out", checkpoint="c0")
     with pytest.raises(InvalidEventError, match="sample.verified needs problem_id"):
         run.log_verification("plain-id", verdict="correct", verifier="v", version="1")
-    with pytest.raises(InvalidEventError, match="model.updated needs loss, artifact_uri, sha256"):
-        run.log_model_update("c1", step=1)
+    with pytest.raises(InvalidEventError, match="model.updated needs step"):
+        run.log_model_update("c1")
     assert len(pipeline._queue) == 0
+
+
+def test_facts_not_given_are_left_out_rather_than_sent_as_null_or_zero(spool_root):
+    run, pipeline = unstarted_run(spool_root)
+    sid = run.log_sample("p1", "out", checkpoint="c0", iteration=0, attempt=1)
+    run.log_model_update("c1", parent="c0", batch_ids=["b0"], step=4)
+    run.log_model_update("c2", parent="c1", step=5, loss=0.0, artifact_uri="s3://b/c2.pt", sha256="ab" * 32)
+    sample, unreported, reported = list(pipeline._queue)
+    assert sample["payload"] == {"sampleId": sid, "problemId": "p1", "checkpointId": "c0", "iteration": 0, "attempt": 1, "output": "out"}
+    assert unreported["payload"] == {"checkpointId": "c1", "parentCheckpointId": "c0", "batchIds": ["b0"], "step": 4}
+    assert reported["payload"] == {
+        "checkpointId": "c2", "parentCheckpointId": "c1", "batchIds": [], "step": 5, "loss": 0.0, "artifactUri": "s3://b/c2.pt", "sha256": "ab" * 32,
+    }

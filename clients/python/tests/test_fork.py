@@ -2,13 +2,17 @@ import json
 import os
 
 import xp_client
+from xp_client.raw_chunks import NdjsonOfRaw, is_raw
 from xp_client.spool import Spool, list_segments
 
 from conftest import wait_for
 
 def spooled_events(directory):
     spool = Spool(directory)
-    events = [json.loads(line) for chunk, _ in spool.read(spool.acked(), 1 << 20, 1 << 40) for line in chunk.split(b"\n")]
+    raw = NdjsonOfRaw(directory)
+    events = []
+    for chunk, _ in spool.read(spool.acked(), 1 << 20, 1 << 40):
+        events.extend(raw.events(chunk) if is_raw(chunk) else [json.loads(line) for line in chunk.split(b"\n")])
     spool.close(remove_if_answered=False)
     return events
 

@@ -6,7 +6,8 @@
     run.log_verification(sid, verdict="correct", verifier="lean4", version="4.9")
     run.finish()
 
-Log calls only queue the event; a sender thread delivers it. See clients/python/README.md.
+Log calls only hand the event to a delivery helper process (or, with XP_CLIENT_MODE=thread, a
+sender thread). See clients/python/README.md.
 """
 from __future__ import annotations
 

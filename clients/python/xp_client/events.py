@@ -59,9 +59,14 @@ def producer_name(rank: Optional[str]) -> str:
 
 
 class Stamper:
-    """Stamps envelopes for one run and one producer; seq counts up from 0."""
+    """Stamps envelopes for one run and one producer; seq counts up from 0.
 
-    __slots__ = ("team", "experiment_id", "run_id", "producer", "_seq")
+    Ids are UUIDv7 with the random bits drawn once per millisecond and a counter added within it
+    (RFC 9562, section 6.2, method 3): formatting one 48-bit number per event instead of drawing and
+    formatting 74 random bits keeps the caller's cost to a fraction of a microsecond.
+    """
+
+    __slots__ = ("team", "experiment_id", "run_id", "producer", "_seq", "_ms", "_id_prefix", "_id_base", "_in_ms")
 
     def __init__(self, team: str, experiment_id: str, run_id: str, producer: str) -> None:
         self.team = team
@@ -69,22 +74,79 @@ class Stamper:
         self.run_id = run_id
         self.producer = producer
         self._seq = itertools.count()
+        self._ms = -1
+        self._id_prefix = ""
+        self._id_base = 0
+        self._in_ms = itertools.count()
+
+    def stamp(self) -> Tuple[str, int, int]:
+        """(eventId, seq, unix ms) of the next event."""
+        now_ms = time.time_ns() // 1_000_000
+        if now_ms != self._ms:
+            self._new_millisecond(now_ms)
+        # next() on itertools.count is atomic under the GIL: threads of one producer never share a seq
+        # or an id; a thread that read a stale millisecond still gets a distinct counter value.
+        tail = (self._id_base + next(self._in_ms)) & 0xFFFFFFFFFFFF
+        return self._id_prefix + "%012x" % tail, next(self._seq), now_ms
+
+    def _new_millisecond(self, now_ms: int) -> None:
+        rand = _ids.getrandbits(74)
+        # Prefix and base are replaced before the millisecond that selects them, so a racing thread
+        # pairs an old prefix with a fresh counter value at worst: still unique within the producer.
+        self._id_prefix = "%08x-%04x-%04x-%04x-" % (
+            now_ms >> 16, now_ms & 0xFFFF, 0x7000 | (rand >> 62), 0x8000 | ((rand >> 48) & 0x3FFF),
+        )
+        self._id_base = rand & 0xFFFFFFFFFFFF
+        self._in_ms = itertools.count()
+        self._ms = now_ms
 
     def event(self, type_: str, payload: Dict[str, Any], parents: Sequence[str] = ()) -> Dict[str, Any]:
-        now_ms = time.time_ns() // 1_000_000
-        return {
-            "eventId": uuid7(now_ms),
-            "type": type_,
-            "schemaVersion": SCHEMA_VERSION,
-            "team": self.team,
-            "experimentId": self.experiment_id,
-            "runId": self.run_id,
-            # next() on itertools.count is atomic under the GIL: threads of one producer never share a seq.
-            "seq": next(self._seq),
-            "producer": self.producer,
-            "occurredAt": iso_ms(now_ms),
-            # A tuple rather than a list: one object fewer for the cyclic GC to walk per queued event.
-            "parents": tuple(parents),
-            "payload": payload,
-        }
+        event_id, seq, now_ms = self.stamp()
+        return envelope(self, event_id, seq, now_ms, type_, payload, parents)
 
+
+def sample_payload(
+    sample_id: str, problem_id: str, output: str, checkpoint: str, iteration: int, attempt: int,
+    tokens: Optional[int], logprob: Optional[float], seed: Optional[int], temperature: Optional[float],
+) -> Dict[str, Any]:
+    """sample.generated's payload; facts not given are left out ("not reported"), never sent as null."""
+    payload: Dict[str, Any] = {
+        "sampleId": sample_id, "problemId": problem_id, "checkpointId": checkpoint, "iteration": iteration,
+        "attempt": attempt, "output": output,
+    }
+    if tokens is not None:
+        payload["tokens"] = tokens
+    if logprob is not None:
+        payload["logprob"] = logprob
+    if seed is not None:
+        payload["seed"] = seed
+    if temperature is not None:
+        payload["temperature"] = temperature
+    return payload
+
+
+def envelope(
+    stamper: "Stamper", event_id: str, seq: int, now_ms: int, type_: str, payload: Dict[str, Any], parents: Sequence[str] = (),
+) -> Dict[str, Any]:
+    """The event as the server validates it."""
+    return envelope_dict(stamper.team, stamper.experiment_id, stamper.run_id, stamper.producer, event_id, seq, now_ms, type_, payload, parents)
+
+
+def envelope_dict(
+    team: str, experiment_id: str, run_id: str, producer: str, event_id: str, seq: int, now_ms: int, type_: str,
+    payload: Any, parents: Sequence[str] = (),
+) -> Dict[str, Any]:
+    return {
+        "eventId": event_id,
+        "type": type_,
+        "schemaVersion": SCHEMA_VERSION,
+        "team": team,
+        "experimentId": experiment_id,
+        "runId": run_id,
+        "seq": seq,
+        "producer": producer,
+        "occurredAt": iso_ms(now_ms),
+        # A tuple rather than a list: one object fewer for the cyclic GC to walk per queued event.
+        "parents": tuple(parents),
+        "payload": payload,
+    }

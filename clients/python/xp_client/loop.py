@@ -33,6 +33,7 @@ import urllib.parse
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence
 
 from .errors import XpClientError
+from .events import sample_payload
 from .sync import sync_dirs
 from .transport import Response, Transport
 
@@ -214,8 +215,8 @@ class Iteration:
         reward: float,
         verifier: str,
         verifier_version: str = "1",
-        tokens: int = 0,
-        logprob: float = 0.0,
+        tokens: Optional[int] = None,
+        logprob: Optional[float] = None,
         temperature: Optional[float] = None,
         components: Optional[Mapping[str, float]] = None,
         reward_function: str = "reward",
@@ -223,12 +224,7 @@ class Iteration:
         details: Optional[Mapping[str, Any]] = None,
     ) -> None:
         """One attempt's sample, verdict and reward (sample ids from `Attempt.sample_id` or `evaluation_sample_id`)."""
-        generated: Dict[str, Any] = {
-            "sampleId": sample_id, "problemId": problem_id, "checkpointId": checkpoint, "iteration": self.number,
-            "attempt": attempt, "output": output, "tokens": tokens, "logprob": logprob, "seed": seed,
-        }
-        if temperature is not None:
-            generated["temperature"] = temperature
+        generated = sample_payload(sample_id, problem_id, output, checkpoint, self.number, attempt, tokens, logprob, seed, temperature)
         verified: Dict[str, Any] = {"sampleId": sample_id, "problemId": problem_id, "verifierId": verifier, "verifierVersion": str(verifier_version), "verdict": verdict}
         if details is not None:
             verified["details"] = dict(details)
@@ -266,12 +262,17 @@ class Iteration:
         ]
         return self._batches
 
-    def log_model_update(self, checkpoint: str, *, parent: Optional[str], batch_ids: Sequence[str] = (), step: int, loss: float, artifact_uri: str, sha256: str) -> None:
-        """The iteration's new checkpoint (iteration 0: the first one, parent None)."""
-        self._emit("model.updated", {
-            "checkpointId": checkpoint, "parentCheckpointId": parent, "batchIds": [str(b) for b in batch_ids],
-            "step": step, "loss": loss, "artifactUri": artifact_uri, "sha256": sha256,
-        }, "model", [p for p in [parent, *batch_ids] if p])
+    def log_model_update(
+        self, checkpoint: str, *, parent: Optional[str], batch_ids: Sequence[str] = (), step: int,
+        loss: Optional[float] = None, artifact_uri: Optional[str] = None, sha256: Optional[str] = None,
+    ) -> None:
+        """The iteration's new checkpoint (iteration 0: the first one, parent None); loss, artifact_uri
+        and sha256 are sent only when given."""
+        payload: Dict[str, Any] = {"checkpointId": checkpoint, "parentCheckpointId": parent, "batchIds": [str(b) for b in batch_ids], "step": step}
+        for name, value in (("loss", loss), ("artifactUri", artifact_uri), ("sha256", sha256)):
+            if value is not None:
+                payload[name] = value
+        self._emit("model.updated", payload, "model", [p for p in [parent, *batch_ids] if p])
 
     def log_evaluation(self, checkpoint: str, benchmark: str, *, problems: int, samples_per_problem: int, k: int, pass_at_1: float,
                        pass_at_k: float, maj_at_k: float, mean_reward: float, solved: int, split: str = "heldout") -> None:
@@ -282,9 +283,8 @@ class Iteration:
         }, f"evaluation {benchmark}", [checkpoint])
 
     def _emit(self, event_type: str, payload: Dict[str, Any], fact: str, parents: Sequence[str]) -> None:
-        event = self.run._stamper.event(event_type, payload, parents)
-        event["eventId"] = stable_uuid7(f"{self.run.id} {self.number} {event_type} {fact}", self._time_ms)
-        self.run._pipeline.submit(event)
+        event_id = stable_uuid7(f"{self.run.id} {self.number} {event_type} {fact}", self._time_ms)
+        self.run._pipeline.emit(self.run._stamper, event_type, payload, parents, event_id=event_id)
 
 
 def iterations(run: Any, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Iteration]:

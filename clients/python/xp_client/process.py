@@ -13,25 +13,41 @@ import os
 import threading
 import time
 import weakref
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
+from .errors import ConfigurationError
 from .events import reseed_ids
-from .sender import Pipeline, PipelineConfig
+from .helper_pipeline import HelperPipeline
+from .ring import supported as ring_supported
+from .pipeline_config import PipelineConfig
+from .sender import Pipeline
 
 DEFAULT_EXIT_TIMEOUT_S = 10.0
 
-_pipelines: Dict[Tuple[str, Optional[str], str], Pipeline] = {}
+AnyPipeline = Union[Pipeline, HelperPipeline]
+_pipelines: Dict[Tuple[str, Optional[str], str], AnyPipeline] = {}
 _pipelines_lock = threading.Lock()
 # Objects with an after_fork_in_child() method (runs renew their producer and seq).
 _fork_aware: "weakref.WeakSet" = weakref.WeakSet()
 
 
-def pipeline_for(config: PipelineConfig) -> Pipeline:
+def client_mode() -> str:
+    """XP_CLIENT_MODE: `helper` (the default where the shared-memory ring works: x86-64 Linux) hands
+    events to a delivery process; `thread` spools and sends from threads of this process."""
+    mode = os.environ.get("XP_CLIENT_MODE") or ("helper" if ring_supported() else "thread")
+    if mode not in ("helper", "thread"):
+        raise ConfigurationError(f"XP_CLIENT_MODE must be 'helper' or 'thread', not {mode!r}")
+    if mode == "helper" and not ring_supported():
+        raise ConfigurationError("XP_CLIENT_MODE=helper needs x86-64 (the ring relies on its store order); use 'thread'")
+    return mode
+
+
+def pipeline_for(config: PipelineConfig) -> AnyPipeline:
     key = (config.url, config.key, config.spool_root)
     with _pipelines_lock:
         pipeline = _pipelines.get(key)
         if pipeline is None:
-            pipeline = _pipelines[key] = Pipeline(config)
+            pipeline = _pipelines[key] = HelperPipeline(config) if client_mode() == "helper" else Pipeline(config)
         return pipeline
 
 

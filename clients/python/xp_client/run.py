@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Mapping, Option
 from . import process
 from .errors import ConfigurationError, InvalidEventError
 from .events import Stamper, producer_name, uuid7
-from .sender import Pipeline, PipelineConfig
+from .pipeline_config import PipelineConfig
 from .spool_dirs import default_spool_root, process_rank
 
 if TYPE_CHECKING:
@@ -31,14 +31,18 @@ class SampleId(str):
     problem_id: str
 
 
+def _missing(event_type: str, **fields: Any) -> InvalidEventError:
+    names = [name for name, value in fields.items() if value is None]
+    return InvalidEventError(f"{event_type} needs {', '.join(names)} (the event schema requires them)")
+
+
 def _require(event_type: str, **fields: Any) -> None:
-    missing = [name for name, value in fields.items() if value is None]
-    if missing:
-        raise InvalidEventError(f"{event_type} needs {', '.join(missing)} (the event schema requires them)")
+    if any(value is None for value in fields.values()):
+        raise _missing(event_type, **fields)
 
 
 class Run:
-    def __init__(self, pipeline: Pipeline, team: str, experiment: str, run_id: str) -> None:
+    def __init__(self, pipeline: "process.AnyPipeline", team: str, experiment: str, run_id: str) -> None:
         self._pipeline = pipeline
         self._stamper = Stamper(team, experiment, run_id, producer_name(process_rank()))
         self._max_iteration = 0
@@ -67,9 +71,7 @@ class Run:
         self._stamper = Stamper(s.team, s.experiment_id, s.run_id, producer_name(process_rank()))
 
     def _emit(self, event_type: str, payload: Dict[str, Any], parents: Sequence[str] = ()) -> str:
-        event = self._stamper.event(event_type, payload, parents)
-        self._pipeline.submit(event)
-        return event["eventId"]
+        return self._pipeline.emit(self._stamper, event_type, payload, parents)
 
     # -- the loop's facts -------------------------------------------------------------------------
 
@@ -100,22 +102,15 @@ class Run:
         seed: Optional[int] = None,
         temperature: Optional[float] = None,
     ) -> SampleId:
-        """One attempt at a problem; returns the sample id (pass it to log_verification / log_reward)."""
-        if checkpoint is None or iteration is None or attempt is None or tokens is None or logprob is None or seed is None:
-            _require("sample.generated", checkpoint=checkpoint, iteration=iteration, attempt=attempt, tokens=tokens, logprob=logprob, seed=seed)
-        stamper = self._stamper
-        event = stamper.event("sample.generated", {})
-        event_id = event["eventId"]
-        payload = {
-            "sampleId": event_id, "problemId": problem_id, "checkpointId": checkpoint, "iteration": iteration,
-            "attempt": attempt, "output": output, "tokens": tokens, "logprob": logprob, "seed": seed,
-        }
-        if temperature is not None:
-            payload["temperature"] = temperature
-        event["payload"] = payload
+        """One attempt at a problem; returns the sample id (pass it to log_verification / log_reward).
+        tokens, logprob, seed and temperature are sent only when given: absent means "not reported"."""
+        if checkpoint is None or iteration is None or attempt is None:
+            raise _missing("sample.generated", checkpoint=checkpoint, iteration=iteration, attempt=attempt)
+        event_id = self._pipeline.emit_sample(
+            self._stamper, problem_id, output, checkpoint, iteration, attempt, tokens, logprob, seed, temperature,
+        )
         if iteration > self._max_iteration:
             self._max_iteration = iteration
-        self._pipeline.submit(event)
         sid = SampleId(event_id)
         sid.problem_id = problem_id
         return sid
@@ -172,12 +167,19 @@ class Run:
         artifact_uri: Optional[str] = None,
         sha256: Optional[str] = None,
     ) -> str:
-        """A new checkpoint, fine-tuned from `parent` on `batch_ids`."""
-        _require("model.updated", step=step, loss=loss, artifact_uri=artifact_uri, sha256=sha256)
-        return self._emit("model.updated", {
-            "checkpointId": checkpoint, "parentCheckpointId": parent, "batchIds": [str(b) for b in batch_ids],
-            "step": step, "loss": loss, "artifactUri": artifact_uri, "sha256": sha256,
-        })
+        """A new checkpoint, fine-tuned from `parent` on `batch_ids`. loss, artifact_uri and sha256 are
+        sent only when given; without sha256, `xp replay --verify` cannot check this checkpoint."""
+        _require("model.updated", step=step)
+        payload: Dict[str, Any] = {
+            "checkpointId": checkpoint, "parentCheckpointId": parent, "batchIds": [str(b) for b in batch_ids], "step": step,
+        }
+        if loss is not None:
+            payload["loss"] = loss
+        if artifact_uri is not None:
+            payload["artifactUri"] = artifact_uri
+        if sha256 is not None:
+            payload["sha256"] = sha256
+        return self._emit("model.updated", payload)
 
     def log_evaluation(
         self,
@@ -230,12 +232,27 @@ class Run:
         return self._pipeline.flush(timeout)
 
 
-def _pipeline(url: Optional[str], key: Optional[str], spool_dir: Optional[str]) -> Pipeline:
+def _pipeline(url: Optional[str], key: Optional[str], spool_dir: Optional[str]) -> "process.AnyPipeline":
     return process.pipeline_for(PipelineConfig(
         url=url or os.environ.get("XP_URL") or DEFAULT_URL,
         key=key or os.environ.get("XP_API_KEY"),
         spool_root=spool_dir or default_spool_root(),
+        ring_bytes=_ring_bytes(),
     ))
+
+
+def _ring_bytes() -> int:
+    """XP_RING_MIB: the shared memory per logging process (default 64 MiB; at least 1)."""
+    text = os.environ.get("XP_RING_MIB")
+    if not text:
+        return PipelineConfig.ring_bytes
+    try:
+        mib = int(text)
+    except ValueError:
+        mib = 0
+    if mib < 1:
+        raise ConfigurationError(f"XP_RING_MIB must be a whole number of MiB, at least 1, not {text!r}")
+    return mib * 1024 * 1024
 
 
 def init(

@@ -15,39 +15,18 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Deque, Dict, List, Optional
+from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
 
 from .delivery import Delivery, Outcome, Rejection, count_lines, send_batch, split_lines
-from .events import PER_SAMPLE_TYPES
+from .raw_chunks import NdjsonOfRaw, RawChunk, count_records, is_raw
+from .events import PER_SAMPLE_TYPES, Stamper, envelope, sample_payload
+from .pipeline_config import PipelineConfig, PipelineStats
 from .spool import REJECTED_FILE, Position, Spool
 from .spool_dirs import OwnedSpoolDir
 from .transport import Transport
 from .rate_limited_log import Warner
 
 log = logging.getLogger("xp_client")
-
-GiB = 1024 ** 3
-
-
-@dataclass
-class PipelineConfig:
-    """Limits and places; the defaults are what the README documents."""
-
-    url: str
-    key: Optional[str]
-    spool_root: str
-    queue_events: int = 100_000
-    disk_cap_bytes: int = 5 * GiB
-    batch_lines: int = 500
-    batch_bytes: int = 4 * 1024 * 1024
-    batch_age_s: float = 1.0
-    # Events per spool frame: enough bytes for zlib.crc32 to release the GIL, few enough to batch finely.
-    chunk_lines: int = 50
-    chunk_bytes: int = 256 * 1024
-    poll_s: float = 0.02
-    request_timeout_s: float = 60.0
-
 
 class FlushMarker:
     """Queued behind the events a flush waits for; the spooler notes where they end in the spool."""
@@ -59,26 +38,15 @@ class FlushMarker:
         self.position: Optional[Position] = None
 
 
-@dataclass
-class PipelineStats:
-    spooled: int = 0
-    answered_lines: int = 0
-    rejected_lines: int = 0
-    dropped_samples: int = 0
-    unencodable: int = 0
-    batches: int = 0
-    # Seconds the sending thread spent in requests, answers included: beside the wall time, how
-    # much of the delivery rate the server sets.
-    send_seconds: float = 0.0
-
-
 class Pipeline:
     """One per process and server. Threads start on the first event, in the process that logs it."""
 
-    def __init__(self, config: PipelineConfig, adopt_dir: Optional[str] = None) -> None:
+    def __init__(self, config: PipelineConfig, adopt_dir: Optional[str] = None, owned_dir: Optional[OwnedSpoolDir] = None) -> None:
         self.config = config
         self.stats = PipelineStats()
         self._adopt_dir = adopt_dir
+        # A directory already created and locked (by the training process, for its delivery helper).
+        self._owned_dir = owned_dir
         self._reset()
 
     def _reset(self) -> None:
@@ -96,6 +64,8 @@ class Pipeline:
         self._flushes = 0
         self.spool: Optional[Spool] = None
         self.spool_dir: Optional[OwnedSpoolDir] = None
+        # Encodes raw frames (spooled by a delivery helper) when they are sent; made with the spool.
+        self.raw: Optional[NdjsonOfRaw] = None
         self.unauthorized: Optional[str] = None
         self.open_error: Optional[Exception] = None
         self._sender_done = threading.Event()
@@ -110,6 +80,23 @@ class Pipeline:
         self._reset()
 
     # -- the caller's side ------------------------------------------------------------------------
+
+    def emit(self, stamper: Stamper, type_: str, payload: Dict[str, Any], parents: Sequence[str] = (), event_id: Optional[str] = None) -> str:
+        """Stamps and queues an event; `event_id` replaces the stamped id (a fact's id derived from the fact)."""
+        event = stamper.event(type_, payload, parents)
+        if event_id is not None:
+            event["eventId"] = event_id
+        self.submit(event)
+        return event["eventId"]
+
+    def emit_sample(
+        self, stamper: Stamper, problem_id: str, output: str, checkpoint: str, iteration: int, attempt: int,
+        tokens: Optional[int], logprob: Optional[float], seed: Optional[int], temperature: Optional[float],
+    ) -> str:
+        event_id, seq, now_ms = stamper.stamp()
+        payload = sample_payload(event_id, problem_id, output, checkpoint, iteration, attempt, tokens, logprob, seed, temperature)
+        self.submit(envelope(stamper, event_id, seq, now_ms, "sample.generated", payload))
+        return event_id
 
     def submit(self, event: Dict[str, Any]) -> None:
         if not self._started:
@@ -202,10 +189,14 @@ class Pipeline:
 
     def _spool_loop(self) -> None:
         try:
-            self.spool_dir = OwnedSpoolDir.adopt(self._adopt_dir) if self._adopt_dir else OwnedSpoolDir.create(
-                self.config.spool_root, self.config.url
-            )
+            if self._owned_dir is not None:
+                self.spool_dir = self._owned_dir
+            elif self._adopt_dir:
+                self.spool_dir = OwnedSpoolDir.adopt(self._adopt_dir)
+            else:
+                self.spool_dir = OwnedSpoolDir.create(self.config.spool_root, self.config.url)
             self.spool = Spool(self.spool_dir.path)
+            self.raw = NdjsonOfRaw(self.spool_dir.path)
             if self.spool.torn_bytes:
                 log.warning("xp_client: cut %d bytes of a torn write off the spool in %s", self.spool.torn_bytes, self.spool_dir.path)
         except Exception as error:
@@ -252,6 +243,15 @@ class Pipeline:
                 item.position = spool.end()
                 item.written.set()
                 continue
+            if type(item) is RawChunk:
+                if lines:
+                    chunks.append(b"\n".join(lines))
+                    lines, size = [], 0
+                if over_cap:
+                    lines.extend(self._encode_kept(self.raw.events(item.payload), encoder))
+                else:
+                    chunks.append(item.payload)
+                continue
             if over_cap and item.get("type") in PER_SAMPLE_TYPES:
                 self._drop(item)
                 continue
@@ -277,11 +277,24 @@ class Pipeline:
             self._room.notify_all()
         return True
 
+    def _encode_kept(self, events: List[Dict[str, Any]], encoder: json.JSONEncoder) -> List[bytes]:
+        """At the disk cap: the lines of what is kept (all but per-sample events) of a raw chunk."""
+        kept = []
+        for event in events:
+            if event["type"] in PER_SAMPLE_TYPES:
+                self._drop(event)
+                continue
+            try:
+                kept.append(encoder.encode(event).encode("ascii"))
+            except (TypeError, ValueError) as error:
+                self._reject_locally(event, error)
+        return kept
+
     def _write(self, chunks: List[bytes]) -> None:
         if not chunks:
             return
         self.spool.append(chunks)
-        self.stats.spooled += sum(count_lines(c) for c in chunks)
+        self.stats.spooled += sum(count_records(c) if is_raw(c) else count_lines(c) for c in chunks)
         self._wake.set()
 
     def _drop(self, event: Dict[str, Any]) -> None:
@@ -325,14 +338,25 @@ class Pipeline:
             batch: List[bytes] = []
             lines = size = 0
             end = cursor
+            # Events of raw frames JSON refuses: recorded as rejected once their frame is acknowledged.
+            refused: List[Tuple[Dict[str, Any], Exception]] = []
             for chunk, after in frames:
-                n = count_lines(chunk)
-                if batch and (lines + n > cfg.batch_lines or size + len(chunk) > cfg.batch_bytes):
+                failed: List[Tuple[Dict[str, Any], Exception]] = []
+                if is_raw(chunk):
+                    chunk, failed = self.raw.ndjson_at(chunk, after)
+                n = count_lines(chunk) if chunk else 0
+                if batch and n and (lines + n > cfg.batch_lines or size + len(chunk) > cfg.batch_bytes):
                     break
-                batch.append(chunk)
-                lines += n
-                size += len(chunk)
+                if chunk:
+                    batch.append(chunk)
+                    lines += n
+                    size += len(chunk)
                 end = after
+                refused.extend(failed)
+            if not batch and end > cursor:  # frames with nothing encodable in them
+                self._acknowledge(end, refused)
+                cursor = end
+                continue
             if not batch:
                 waiting_since = None
                 self._wake.wait(cfg.poll_s * 5)
@@ -349,10 +373,16 @@ class Pipeline:
             waiting_since = None
             if not self._deliver(transport, batch):
                 return
-            spool.ack(end)
+            self._acknowledge(end, refused)
             cursor = end
-            with self._progress:
-                self._progress.notify_all()
+
+    def _acknowledge(self, end: Position, refused: List[Tuple[Dict[str, Any], Exception]]) -> None:
+        for event, error in refused:
+            self._reject_locally(event, error)
+        self.spool.ack(end)
+        self.raw.forget_through(end)
+        with self._progress:
+            self._progress.notify_all()
 
     def _deliver(self, transport: Transport, chunks: List[bytes]) -> bool:
         """Sends until every line is answered (splitting on 413); False when sending must stop."""

@@ -38,6 +38,11 @@ class OwnedSpoolDir:
         self.path = path
         self._lock_fd = lock_fd
 
+    @property
+    def lock_fd(self) -> Optional[int]:
+        """The descriptor holding the lock (handed to the delivery helper, which then owns the directory)."""
+        return self._lock_fd
+
     @classmethod
     def create(cls, root: str, url: str) -> "OwnedSpoolDir":
         rank = process_rank()

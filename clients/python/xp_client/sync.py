@@ -12,7 +12,8 @@ import os
 import sys
 from typing import Callable, List, Optional
 
-from .sender import Pipeline, PipelineConfig
+from .pipeline_config import PipelineConfig
+from .sender import Pipeline
 from .spool import read_meta
 from .spool_dirs import SpoolLocked, default_spool_root, spool_dirs_under
 from .run import DEFAULT_URL

@@ -89,6 +89,22 @@ describe('event schemas', () => {
     started.payload.forkedAtOffset = 12;
     expect(registry.validate(started).ok).toBe(true);
   });
+
+  it('lets a producer leave out the facts it does not know, and still checks them when present', () => {
+    const sample = example('sample.generated');
+    for (const field of ['tokens', 'logprob', 'seed']) delete sample.payload[field];
+    expect(registry.validate(sample)).toEqual({ ok: true, event: sample });
+    const model = example('model.updated');
+    for (const field of ['loss', 'artifactUri', 'sha256']) delete model.payload[field];
+    expect(registry.validate(model)).toEqual({ ok: true, event: model });
+    sample.payload.logprob = 0.5;
+    model.payload.sha256 = 'not-a-hash';
+    expect(registry.validate(sample)).toMatchObject({ ok: false, issues: [{ path: '/payload/logprob', message: 'must be <= 0' }] });
+    expect(registry.validate(model)).toMatchObject({ ok: false, issues: [{ path: '/payload/sha256' }] });
+    // null is not "absent": a producer that does not know a fact leaves the field out.
+    model.payload.sha256 = null;
+    expect(registry.validate(model).ok).toBe(false);
+  });
 });
 
 describe('parseEventLine', () => {

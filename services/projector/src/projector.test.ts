@@ -1,4 +1,5 @@
 import { TOPICS, DEAD_LETTER_HEADERS } from '@xp/event-log';
+import type { XpEvent } from '@xp/events';
 import { exampleEvents, openProjectionFixture, type ProjectionFixture } from './testing/projection-fixture';
 
 describe('projector on chDB', () => {
@@ -120,6 +121,26 @@ describe('projector on chDB', () => {
     expect(letters.map((letter) => letter.headers?.[DEAD_LETTER_HEADERS.reason])).toEqual([
       expect.stringMatching(/^not valid JSON/),
       expect.stringMatching(/^invalid event: .*\/payload\/config is required/),
+    ]);
+  });
+
+  it('keeps facts a producer did not report as NULL, not as a made-up zero', async () => {
+    const sample = byType('sample.generated') as Extract<XpEvent, { type: 'sample.generated' }>;
+    const model = byType('model.updated') as Extract<XpEvent, { type: 'model.updated' }>;
+    const unmeasured = { ...sample.payload, sampleId: 'run-003/s/0' };
+    for (const field of ['tokens', 'logprob', 'seed'] as const) delete unmeasured[field];
+    const unhashed = { ...model.payload, checkpointId: 'ckpt-external' };
+    for (const field of ['loss', 'artifactUri', 'sha256'] as const) delete unhashed[field];
+    await fx.append([
+      { ...sample, eventId: '0193a1b2-c3d4-7ffd-8abc-0000000000fd', runId: 'run-003', payload: unmeasured },
+      { ...model, eventId: '0193a1b2-c3d4-7ffc-8abc-0000000000fc', runId: 'run-003', payload: unhashed },
+    ]);
+    await fx.project();
+    expect(await fx.rows("SELECT sample_id, output, tokens, logprob, seed FROM samples FINAL WHERE run_id = 'run-003'")).toEqual([
+      { sample_id: 'run-003/s/0', output: sample.payload.output, tokens: null, logprob: null, seed: null },
+    ]);
+    expect(await fx.rows("SELECT checkpoint_id, toString(step) AS step, loss, artifact_uri, sha256 FROM model_updates FINAL WHERE run_id = 'run-003'")).toEqual([
+      { checkpoint_id: 'ckpt-external', step: String(model.payload.step), loss: null, artifact_uri: null, sha256: null },
     ]);
   });
 });

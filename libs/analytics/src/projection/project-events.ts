@@ -77,7 +77,8 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
         samples.set(factKey(event.team, event.runId, p.sampleId), facts);
         rows.samples.push([
           ...common, p.sampleId, p.problemId, facts.benchmark, facts.split, p.purpose ?? 'training', p.checkpointId, p.iteration,
-          p.attempt, largeText(positioned, 'output', p.output), p.tokens, p.logprob, p.seed, p.temperature ?? null,
+          // Facts the producer did not report stay NULL (unknown), never a made-up zero.
+          p.attempt, largeText(positioned, 'output', p.output), p.tokens ?? null, p.logprob ?? null, p.seed ?? null, p.temperature ?? null,
         ]);
         break;
       }
@@ -117,7 +118,9 @@ export function projectEvents(events: PositionedEvent[], context: ProjectionCont
       }
       case 'model.updated': {
         const p = event.payload;
-        rows.model_updates.push([...common, p.checkpointId, p.parentCheckpointId, p.batchIds, p.step, p.loss, p.artifactUri, p.sha256]);
+        rows.model_updates.push([
+          ...common, p.checkpointId, p.parentCheckpointId, p.batchIds, p.step, p.loss ?? null, p.artifactUri ?? null, p.sha256 ?? null,
+        ]);
         break;
       }
       case 'evaluation.completed': {

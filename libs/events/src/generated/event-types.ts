@@ -59,9 +59,15 @@ export interface ModelUpdatedPayload {
    */
   batchIds: string[];
   step: number;
-  loss: number;
-  artifactUri: string;
-  sha256: string;
+  /**
+   * Training loss of the step; absent when the trainer did not report it.
+   */
+  loss?: number;
+  /**
+   * Where the checkpoint's bytes are; absent when the trainer did not report it (the built-in trainer always does, and needs it to sample from the checkpoint).
+   */
+  artifactUri?: string;
+  sha256?: string;
 }
 
 /**
@@ -166,9 +172,12 @@ export interface SampleGeneratedPayload {
   iteration: number;
   attempt: number;
   output: string;
-  tokens: number;
-  logprob: number;
-  seed: number;
+  tokens?: number;
+  /**
+   * Sum of the output's token log-probabilities; absent when the producer did not report it.
+   */
+  logprob?: number;
+  seed?: number;
   temperature?: number;
   /**
    * Why the attempt was made: to train on (the default when absent) or to evaluate the checkpoint; evaluation attempts are never replayed into training.

@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./libs/loop/test/onnxruntime-environment.js
  */
+import { DEFAULT_PARTITIONS, encodeEvent, TOPICS } from '@xp/event-log';
 import type { XpEvent } from '@xp/events';
 import { hashCanonical } from '../canonical-hash';
 import { openTempLog, SMALL_LOOP, tamperingLog, type TempLog } from '../testing/loop-fixtures';
@@ -62,6 +63,31 @@ describe('verifyReplay and forkRun', () => {
     expect(await verifyReplay(temp.log, 'answer-tampered')).toMatchObject({
       status: 'mismatch', mismatch: { kind: 'sampling', iteration: 1, decisionId: 'answer-tampered/s/1' },
     });
+  });
+
+  it('says a checkpoint recorded without its sha256 cannot be verified, after checking what came before it', async () => {
+    await run('unhashed');
+    const copy = await openTempLog();
+    try {
+      // The same log, except that iteration 2's checkpoint leaves out its (optional) sha256.
+      const events = (await readRunEvents(temp.log, 'unhashed')).map(({ event }) => {
+        if (event.type !== 'model.updated' || !event.payload.batchIds.some((id) => id.startsWith('unhashed/b/2/'))) return event;
+        const { sha256, ...unhashed } = event.payload;
+        return { ...event, payload: unhashed };
+      });
+      await copy.log.ensureTopics([{ name: TOPICS.events, partitions: DEFAULT_PARTITIONS }]);
+      await copy.log.append(TOPICS.events, events.map(encodeEvent));
+      const result = await verifyReplay(copy.log, 'unhashed');
+      expect(result).toMatchObject({
+        status: 'mismatch',
+        mismatch: { kind: 'training', iteration: 2, recordedHash: '(none)', recomputedHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
+      if (result.status !== 'mismatch') return;
+      expect(result.mismatch.message).toMatch(/records no sha256.*cannot be verified \(decisions before it were\)/);
+      expect(result.decisionsChecked).toBeGreaterThanOrEqual(1 + 8 + 4);
+    } finally {
+      await copy.dispose();
+    }
   });
 
   it('forks a run at an offset: shared history, recorded lineage, another strategy, verifiable', async () => {

@@ -202,10 +202,7 @@ const checkTraining: Check = async ({ history, records }) => {
   const batches = model.payload.batchIds.map((id) => records.replay.find((r) => r.payload.batchId === id)?.payload);
   const state = project(history.upTo(model.offset));
   const recomputedHash = batches.every((b) => b !== undefined) ? sha256Hex(trainCheckpoint(state, batches.map((b) => b!)).onnx) : NONE;
-  return recomputedHash === model.payload.sha256 ? undefined : mismatch(records, {
-    kind: 'training', decisionId: model.payload.checkpointId, offset: model.offset, recordedHash: model.payload.sha256, recomputedHash,
-    message: 'retraining the parent checkpoint on the recorded batches gives another checkpoint',
-  });
+  return compareCheckpoint(records, model, recomputedHash, 'retraining the parent checkpoint on the recorded batches gives another checkpoint');
 };
 
 const checkInitialCheckpoint: Check = async ({ history, records }) => {
@@ -213,11 +210,26 @@ const checkInitialCheckpoint: Check = async ({ history, records }) => {
   if (!model) return 'skipped';
   const state = project(history.upTo(model.offset));
   const recomputedHash = sha256Hex(initialCheckpointBytes(state.runSeed, requireConfig(state)));
-  return recomputedHash === model.payload.sha256 ? undefined : mismatch(records, {
-    kind: 'training', decisionId: model.payload.checkpointId, offset: model.offset, recordedHash: model.payload.sha256, recomputedHash,
-    message: 'the first checkpoint differs from the one the run seed initialises',
-  });
+  return compareCheckpoint(records, model, recomputedHash, 'the first checkpoint differs from the one the run seed initialises');
 };
+
+/**
+ * A checkpoint recorded without its sha256 (the field is optional for external trainers) leaves
+ * nothing to compare a retrained one with: that is reported as the place verification stops, since
+ * neither this step nor anything later sampled from its checkpoint can be checked.
+ */
+function compareCheckpoint(
+  records: IterationRecords, model: NonNullable<IterationRecords['model']>, recomputedHash: string, message: string,
+): ReplayMismatch | undefined {
+  const recordedHash = model.payload.sha256;
+  if (recordedHash === recomputedHash) return undefined;
+  return mismatch(records, {
+    kind: 'training', decisionId: model.payload.checkpointId, offset: model.offset, recordedHash: recordedHash ?? NONE, recomputedHash,
+    message: recordedHash !== undefined ? message
+      : `checkpoint ${model.payload.checkpointId} records no sha256: recomputing it gives ${recomputedHash}, but there is no recorded hash to compare `
+        + 'with, so this training step and every later decision sampled from its checkpoint cannot be verified (decisions before it were)',
+  });
+}
 
 const checkEvaluations: Check = async ({ history, runId, records }) => {
   if (records.evaluations.length === 0) return 'skipped';

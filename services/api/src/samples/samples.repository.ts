@@ -10,8 +10,8 @@ export interface SampleRow {
   iteration: number;
   attempt: number;
   output: string;
-  tokens: number;
-  logprob: number;
+  tokens: number | null;
+  logprob: number | null;
   occurred_at: string;
   split: string;
   purpose: string;

@@ -63,7 +63,7 @@ function summarize(event: XpEvent): string {
     case 'replay.batch':
       return `${event.payload.batchId} ${event.payload.strategy} samples=${event.payload.sampleIds.length}`;
     case 'model.updated':
-      return `${event.payload.checkpointId} step=${event.payload.step} loss=${event.payload.loss}`;
+      return `${event.payload.checkpointId} step=${event.payload.step} loss=${event.payload.loss ?? '(not reported)'}`;
     case 'evaluation.completed':
       return `${event.payload.checkpointId} ${event.payload.benchmark} pass@1=${event.payload.passAt1}`;
     case 'problem.registered':

@@ -130,8 +130,9 @@ export function attemptEvents(
 }
 
 /** What a sampling decision produced: which answer, from which checkpoint and seed, for which sample. */
-export function samplingHash(attempts: ReadonlyArray<{ sampleId: string; checkpointId: string; seed: number; output: string }>): string {
-  return hashCanonical(attempts.map((a) => [a.sampleId, a.checkpointId, a.seed, a.output]));
+export function samplingHash(attempts: ReadonlyArray<{ sampleId: string; checkpointId: string; seed?: number; output: string }>): string {
+  // A sample that reports no seed hashes as null: it cannot match a planned attempt, which always has one.
+  return hashCanonical(attempts.map((a) => [a.sampleId, a.checkpointId, a.seed ?? null, a.output]));
 }
 
 /** What the verifier and reward function made of the answers. */

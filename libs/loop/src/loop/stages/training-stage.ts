@@ -31,8 +31,14 @@ export function currentCheckpoint(state: LoopState): ModelUpdatedPayload {
   return state.checkpoint;
 }
 
+/** The bytes of a checkpoint the built-in sampler or trainer works from; it must name its file and hash. */
 export function checkpointBytes(checkpoint: ModelUpdatedPayload): Buffer {
-  return readCheckpoint(checkpoint.artifactUri, checkpoint.sha256);
+  const { artifactUri, sha256 } = checkpoint;
+  if (artifactUri === undefined || sha256 === undefined) {
+    const missing = [artifactUri === undefined && 'artifactUri', sha256 === undefined && 'sha256'].filter(Boolean).join(' and ');
+    throw new NotFoundError(`checkpoint ${checkpoint.checkpointId} records no ${missing}, so its bytes cannot be loaded and checked`);
+  }
+  return readCheckpoint(artifactUri, sha256);
 }
 
 /**
