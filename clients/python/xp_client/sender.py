@@ -55,6 +55,8 @@ class Pipeline:
         self._room = threading.Condition()
         self._progress = threading.Condition()
         self._wake = threading.Event()
+        # Set when an item lands on an empty queue: the spooling thread sleeps on it, not on a clock.
+        self._queued = threading.Event()
         self._stop = threading.Event()
         self._spooler_done = threading.Event()
         self._ready = threading.Event()
@@ -105,6 +107,8 @@ class Pipeline:
         if len(queue) >= self.config.queue_events:
             self._wait_for_room()
         queue.append(event)
+        if len(queue) == 1:
+            self._queued.set()
 
     def _wait_for_room(self) -> None:
         self._warner.warn(
@@ -137,6 +141,7 @@ class Pipeline:
         deadline = time.monotonic() + timeout
         marker = FlushMarker()
         self._queue.append(marker)
+        self._queued.set()
         if not marker.written.wait(max(0.0, deadline - time.monotonic())) or marker.position is None:
             return False
         with self._progress:
@@ -164,6 +169,7 @@ class Pipeline:
             return True
         done = self.flush(timeout)
         self._stop.set()
+        self._queued.set()
         self._wake.set()
         # Both threads return promptly once stopped, unless a request is in flight: it is not waited for.
         self._spooler_done.wait(0.2)
@@ -210,10 +216,12 @@ class Pipeline:
         encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
         try:
             while True:
+                # Cleared before the queue is looked at, so an item that arrives meanwhile wakes the wait below.
+                self._queued.clear()
                 if not self._spool_pending(encoder):
                     if self._stop.is_set():
                         break
-                    time.sleep(self.config.poll_s)
+                    self._queued.wait(self.config.poll_s)
         except Exception:
             log.exception("xp_client: the spooling thread failed; later events are not sent")
         finally:
