@@ -2,7 +2,7 @@
  * @jest-environment ./libs/loop/test/onnxruntime-environment.js
  */
 import { Kafka, type Producer, type ProducerRecord } from 'kafkajs';
-import { KafkaEventLog, type EventLog, type Subscription } from '@xp/event-log';
+import { KafkaEventLog, namespacedLog, type EventLog, type Subscription } from '@xp/event-log';
 import { readRunEvents, runLoop, startRunForServices, verifyReplay, waitForRunFinished } from '@xp/loop';
 import { startAllServices } from '../../libs/loop/src/services/services-testing';
 import { openTempLog, SMALL_LOOP, type TempLog } from '../../libs/loop/src/testing/loop-fixtures';
@@ -61,17 +61,19 @@ describe('a decision cut into several produce requests, on the three-broker clus
     const brokers = ensureKafkaCluster();
     const injected = failSecondRequestOnce();
     kafka = await KafkaEventLog.connect({ brokers, maxBatchBytes: 16_000 });
+    // Topics and groups of this test alone: other tests on the cluster run loop services in the same groups.
+    const log = namespacedLog(kafka, `large-decision-${Date.now()}`);
     await runLoop({ ...RUN, runId: 'reference', log: embedded.log, dataDir: embedded.dir });
     const runId = `large-decision-${Date.now()}`;
-    services = await startAllServices(() => kafka, embedded.dir);
-    await startRunForServices({ ...RUN, runId, log: kafka });
+    services = await startAllServices(() => log, embedded.dir);
+    await startRunForServices({ ...RUN, runId, log });
 
-    expect(await waitForRunFinished(kafka, runId, { timeoutMs: 60000 })).toMatchObject({ status: 'succeeded', iterations: 1 });
+    expect(await waitForRunFinished(log, runId, { timeoutMs: 60000 })).toMatchObject({ status: 'succeeded', iterations: 1 });
     expect(injected.failures()).toBe(1);
     const samples = async (log: EventLog, id: string) =>
       (await readRunEvents(log, id)).filter((e) => e.event.type === 'sample.generated' || e.event.type === 'reward.assigned')
         .map((e) => `${e.event.type}:${JSON.stringify(e.event.payload).replaceAll(id, 'RUN')}`);
-    expect(await samples(kafka, runId)).toEqual(await samples(embedded.log, 'reference'));
-    expect(await verifyReplay(kafka, runId)).toMatchObject({ status: 'identical' });
+    expect(await samples(log, runId)).toEqual(await samples(embedded.log, 'reference'));
+    expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
   }, 120000);
 });

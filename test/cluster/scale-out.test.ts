@@ -7,16 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openAnalyticsStore, PROJECTION_TABLES, type AnalyticsStore } from '@xp/analytics';
-import { KafkaEventLog, TOPICS, type Subscription } from '@xp/event-log';
-import { readRunEvents, startRunForServices, verifyReplay, waitForRunFinished } from '@xp/loop';
+import { KafkaEventLog, namespacedLog, TOPICS, type EventLog, type Subscription } from '@xp/event-log';
+import { LOOP_SERVICES, loopServiceGroup, readRunEvents, startRunForServices, verifyReplay, waitForRunFinished } from '@xp/loop';
 import { caughtUp, rebuildProjections, startProjector } from '@xp/projector';
 import { SMALL_LOOP } from '../../libs/loop/src/testing/loop-fixtures';
 import { ensureKafkaCluster, killClusterNode, restartClusterNode } from '../setup/kafka-cluster';
+import { explainFailure, ProcessLogs } from './cluster-diagnostics';
 
 const REPLICA = join(__dirname, 'loop-replica.js');
 const SESSION_TIMEOUT_MS = 6000;
 const TABLES = [...PROJECTION_TABLES, 'lineage_edges_by_child', 'leaderboard_verdicts', 'leaderboard_rewards', 'projected_events'];
-const finished = async (log: KafkaEventLog, runId: string) => (await readRunEvents(log, runId)).some((e) => e.event.type === 'run.finished');
+const finished = async (log: EventLog, runId: string) => (await readRunEvents(log, runId)).some((e) => e.event.type === 'run.finished');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -27,10 +28,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('xp on a three-broker Kafka cluster', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xp-cluster-'));
   const replicas: ChildProcess[] = [];
-  const logs: KafkaEventLog[] = [];
+  const logs: EventLog[] = [];
+  // Topics and groups of this run alone: other tests on the cluster run loop services in the same groups.
+  const namespace = `scale-out-${Date.now()}`;
   const projectors: Subscription[] = [];
   let store: AnalyticsStore | undefined;
   let brokers: string[];
+  const processes = new ProcessLogs();
+  const step = (text: string) => processes.note('test', text);
 
   beforeAll(() => {
     brokers = ensureKafkaCluster();
@@ -45,13 +50,15 @@ describe('xp on a three-broker Kafka cluster', () => {
   });
 
   const connect = async () => {
-    const log = await KafkaEventLog.connect({ brokers, sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    const log = namespacedLog(await KafkaEventLog.connect({ brokers, sessionTimeoutMs: SESSION_TIMEOUT_MS }), namespace);
     logs.push(log);
     return log;
   };
   const startReplica = async () => {
-    const child = spawn(process.execPath, [REPLICA, brokers.join(','), dir, String(SESSION_TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr!.on('data', () => undefined);
+    const child = spawn(process.execPath, [REPLICA, brokers.join(','), namespace, dir, String(SESSION_TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const name = `replica-${replicas.length + 1} (pid ${child.pid})`;
+    processes.follow(name, child.stderr!);
+    child.on('exit', (code, signal) => processes.note(name, `exited (${signal ?? code})`));
     replicas.push(child);
     const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
     expect(chunk.toString()).toContain('ready');
@@ -63,7 +70,10 @@ describe('xp on a three-broker Kafka cluster', () => {
     store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
     await migrate(store);
     const groupId = `xp-projector-cluster-${Date.now()}`;
-    for (let i = 0; i < 2; i++) projectors.push(await startProjector({ log: await connect(), store, groupId, maxWaitMs: 20 }));
+    for (let i = 0; i < 2; i++) {
+      const onError = (error: unknown, context: { partition: number }) => processes.note(`projector-${i + 1}`, `error on partition ${context.partition}: ${(error as Error)?.stack ?? error}`);
+      projectors.push(await startProjector({ log: await connect(), store, groupId, maxWaitMs: 20, onError }));
+    }
     const [doomed] = [await startReplica(), await startReplica()];
 
     // Runs on different partitions, so both replicas hold work.
@@ -72,20 +82,28 @@ describe('xp on a three-broker Kafka cluster', () => {
       const runId = `cluster-${Date.now()}-${i}`;
       if (!(await Promise.all(runIds.map((r) => log.partitionFor(TOPICS.events, r)))).includes(await log.partitionFor(TOPICS.events, runId))) runIds.push(runId);
     }
+    const scene = { log, runIds, groups: [...LOOP_SERVICES.map(loopServiceGroup), groupId], processes };
     for (const [i, runId] of runIds.entries()) await startRunForServices({ runId, seed: 50 + i, iterations: 2, config: SMALL_LOOP, log });
+    step(`started ${runIds.join(', ')}`);
 
     await sleep(2500);
     // Mid-run: nothing has finished yet.
     for (const runId of runIds) expect(await finished(log, runId)).toBe(false);
     doomed.kill('SIGKILL');
+    step('replica-1 SIGKILLed; killing broker 2');
     killClusterNode(2);
     await projectors.shift()!.stop();
+    step('projector-1 stopped');
     await sleep(3000);
     restartClusterNode(2);
+    step('broker 2 restarted');
 
-    for (const runId of runIds) expect(await waitForRunFinished(log, runId, { timeoutMs: 120000, pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
-    for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
-    await Promise.race([caughtUp(log, groupId), sleep(60000).then(() => Promise.reject(new Error(`projector group ${groupId} did not catch up within 60 s`)))]);
+    await explainFailure(scene, async () => {
+      for (const runId of runIds) expect(await waitForRunFinished(log, runId, { timeoutMs: 120000, pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
+      step('all runs finished');
+      for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
+      await Promise.race([caughtUp(log, groupId), sleep(60000).then(() => Promise.reject(new Error(`projector group ${groupId} did not catch up within 60 s`)))]);
+    });
 
     const snapshot = async () => {
       const tables: Record<string, unknown[]> = {};

@@ -6,3 +6,4 @@ export { EmbeddedEventLog, type EmbeddedLogOptions } from './embedded/embedded-l
 export { KafkaEventLog, type KafkaLogOptions } from './kafka/kafka-log';
 export { openEventLog, type EventLogConfig } from './open-event-log';
 export { readKafkaClientSecurity, type KafkaClientSecurity } from './kafka/kafka-client-config';
+export { namespacedLog } from './namespaced-log';
