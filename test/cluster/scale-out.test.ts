@@ -86,19 +86,23 @@ describe('xp on a three-broker Kafka cluster', () => {
     for (const [i, runId] of runIds.entries()) await startRunForServices({ runId, seed: 50 + i, iterations: 2, config: SMALL_LOOP, log });
     step(`started ${runIds.join(', ')}`);
 
-    await sleep(2500);
-    // Mid-run: nothing has finished yet.
-    for (const runId of runIds) expect(await finished(log, runId)).toBe(false);
-    doomed.kill('SIGKILL');
-    step('replica-1 SIGKILLed; killing broker 2');
-    killClusterNode(2);
-    await projectors.shift()!.stop();
-    step('projector-1 stopped');
-    await sleep(3000);
-    restartClusterNode(2);
-    step('broker 2 restarted');
-
     await explainFailure(scene, async () => {
+      // Mid-run, whatever the machine's speed: once the first run has its first curriculum decision,
+      // when every run is past its start and none can have finished.
+      const curriculumDecided = async (runId: string) => (await readRunEvents(log, runId)).some((e) => e.event.type === 'curriculum.decided');
+      for (const deadline = Date.now() + 60000; !(await Promise.all(runIds.map(curriculumDecided))).some(Boolean); await sleep(100)) {
+        if (Date.now() > deadline) throw new Error('no run reached its first curriculum decision within 60 s');
+      }
+      for (const runId of runIds) expect(await finished(log, runId)).toBe(false);
+      doomed.kill('SIGKILL');
+      step('replica-1 SIGKILLed; killing broker 2');
+      killClusterNode(2);
+      await projectors.shift()!.stop();
+      step('projector-1 stopped');
+      await sleep(3000);
+      restartClusterNode(2);
+      step('broker 2 restarted');
+
       for (const runId of runIds) expect(await waitForRunFinished(log, runId, { timeoutMs: 120000, pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
       step('all runs finished');
       for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
