@@ -1,5 +1,5 @@
 import { UsageError } from '@xp/events';
-import type { BatchContext, EventLog, LogMessage, LogRecord, SubscribeOptions, Subscription, TopicSpec } from './port';
+import { DEAD_LETTER_HEADERS, type BatchContext, type EventLog, type LogMessage, type LogRecord, type SubscribeOptions, type Subscription, type TopicSpec } from './port';
 
 /**
  * An event log whose topics and consumer groups live under `<namespace>.`, so several deployments
@@ -11,7 +11,12 @@ export function namespacedLog(log: EventLog, namespace: string): EventLog {
   if (!/^[A-Za-z0-9_-]+$/.test(namespace)) throw new UsageError(`a log namespace takes letters, digits, '-' and '_' only (got '${namespace}')`);
   const inner = (name: string) => `${namespace}.${name}`;
   const outer = (name: string) => (name.startsWith(`${namespace}.`) ? name.slice(namespace.length + 1) : name);
-  const plainRecord = (record: LogRecord): LogRecord => ({ ...record, topic: outer(record.topic) });
+  const plainRecord = (record: LogRecord): LogRecord => {
+    // A dead letter names the group that parked it, as the consumer saw it: inside the namespace.
+    const group = record.headers?.[DEAD_LETTER_HEADERS.group];
+    const headers = group === undefined ? record.headers : { ...record.headers, [DEAD_LETTER_HEADERS.group]: outer(group) };
+    return { ...record, topic: outer(record.topic), ...(headers ? { headers } : {}) };
+  };
   const plainContext = (context: BatchContext): BatchContext => ({ ...context, topic: outer(context.topic) });
   return {
     kind: log.kind,
