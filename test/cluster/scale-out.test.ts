@@ -54,8 +54,8 @@ describe('xp on a three-broker Kafka cluster', () => {
     logs.push(log);
     return log;
   };
-  const startReplica = async () => {
-    const child = spawn(process.execPath, [REPLICA, brokers.join(','), namespace, dir, String(SESSION_TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const startReplica = async (holdType?: string) => {
+    const child = spawn(process.execPath, [REPLICA, brokers.join(','), namespace, dir, String(SESSION_TIMEOUT_MS), ...(holdType ? [holdType] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     const name = `replica-${replicas.length + 1} (pid ${child.pid})`;
     processes.follow(name, child.stderr!);
     child.on('exit', (code, signal) => processes.note(name, `exited (${signal ?? code})`));
@@ -65,7 +65,7 @@ describe('xp on a three-broker Kafka cluster', () => {
     return child;
   };
 
-  it('finishes runs with a loop replica SIGKILLed, a projector stopped and a broker killed mid-run; projections equal a clean rebuild', async () => {
+  it('finishes runs with a loop replica SIGKILLed mid-decision, a projector stopped and a broker killed mid-run; projections equal a clean rebuild', async () => {
     const log = await connect();
     store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
     await migrate(store);
@@ -74,7 +74,13 @@ describe('xp on a three-broker Kafka cluster', () => {
       const onError = (error: unknown, context: { partition: number }) => processes.note(`projector-${i + 1}`, `error on partition ${context.partition}: ${(error as Error)?.stack ?? error}`);
       projectors.push(await startProjector({ log: await connect(), store, groupId, maxWaitMs: 20, onError }));
     }
-    const [doomed] = [await startReplica(), await startReplica()];
+    // The doomed replica makes its first sampling decision but never appends it: it is SIGKILLed in the middle of it.
+    const doomed = await startReplica('sample.generated');
+    const holding = new Promise<string>((resolve) => doomed.stdout!.on('data', (chunk: Buffer) => {
+      const held = /holding (\S+)/.exec(chunk.toString());
+      if (held) resolve(held[1]);
+    }));
+    await startReplica();
 
     // Runs on different partitions, so both replicas hold work.
     const runIds: string[] = [];
@@ -87,15 +93,12 @@ describe('xp on a three-broker Kafka cluster', () => {
     step(`started ${runIds.join(', ')}`);
 
     await explainFailure(scene, async () => {
-      // Mid-run, whatever the machine's speed: once the first run has its first curriculum decision,
-      // when every run is past its start and none can have finished.
-      const curriculumDecided = async (runId: string) => (await readRunEvents(log, runId)).some((e) => e.event.type === 'curriculum.decided');
-      for (const deadline = Date.now() + 60000; !(await Promise.all(runIds.map(curriculumDecided))).some(Boolean); await sleep(100)) {
-        if (Date.now() > deadline) throw new Error('no run reached its first curriculum decision within 60 s');
-      }
-      for (const runId of runIds) expect(await finished(log, runId)).toBe(false);
+      // Three runs on three of four partitions, each replica's sampler holding two: the doomed one
+      // samples for at least one run, which cannot finish before it is killed.
+      const held = await Promise.race([holding, sleep(60000).then(() => Promise.reject(new Error('replica-1 made no sampling decision within 60 s')))]);
+      expect(await finished(log, held)).toBe(false);
       doomed.kill('SIGKILL');
-      step('replica-1 SIGKILLed; killing broker 2');
+      step(`replica-1 SIGKILLed in the middle of a sampling decision of ${held}; killing broker 2`);
       killClusterNode(2);
       await projectors.shift()!.stop();
       step('projector-1 stopped');

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     await log.ensureTopics([{ name: TOPICS.events, partitions: 4 }]);
     const ends = await log.endOffsets(TOPICS.events);
     const [crowded, fresh] = [0, 1, 2, 3].sort((a, b) => ends[b] - ends[a]);
-    if (ends[crowded] < events) await fill(log, crowded, events - ends[crowded]);
+    if ((ends[crowded] ?? 0) < events) await fill(log, crowded, events - (ends[crowded] ?? 0));
 
     // The trainer consumed everything so far before its restart (and published where a scan may start).
     const history = await startLoopService('trainer', { log, dataDir });
@@ -97,7 +97,12 @@ async function main(): Promise<void> {
       let appended = 0;
       const timed: EventLog = new Proxy(log, {
         get: (target, property, receiver) => property !== 'append' ? Reflect.get(target, property, receiver)
-          : async (...args: Parameters<EventLog['append']>) => { const out = await target.append(...args); appended = performance.now(); return out; },
+          : async (...args: Parameters<EventLog['append']>) => {
+            const out = await target.append(...args);
+            // The run's events, not the record of where it starts that follows them.
+            if (args[0] === TOPICS.events) appended = performance.now();
+            return out;
+          },
       });
       let decided!: (at: number) => void;
       const decision = new Promise<number>((resolve) => (decided = resolve));
