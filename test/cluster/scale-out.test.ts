@@ -19,6 +19,15 @@ const SESSION_TIMEOUT_MS = 6000;
 const TABLES = [...PROJECTION_TABLES, 'lineage_edges_by_child', 'leaderboard_verdicts', 'leaderboard_rewards', 'projected_events'];
 const finished = async (log: EventLog, runId: string) => (await readRunEvents(log, runId)).some((e) => e.event.type === 'run.finished');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** `promise`, or a rejection with `message` after `ms`; the timer does not outlive the promise (jest would wait for it). */
+async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The production shape on the three-broker cluster: two replicas of every loop service as separate
@@ -95,7 +104,7 @@ describe('xp on a three-broker Kafka cluster', () => {
     await explainFailure(scene, async () => {
       // Three runs on three of four partitions, each replica's sampler holding two: the doomed one
       // samples for at least one run, which cannot finish before it is killed.
-      const held = await Promise.race([holding, sleep(60000).then(() => Promise.reject(new Error('replica-1 made no sampling decision within 60 s')))]);
+      const held = await within(holding, 60000, 'replica-1 made no sampling decision within 60 s');
       expect(await finished(log, held)).toBe(false);
       doomed.kill('SIGKILL');
       step(`replica-1 SIGKILLed in the middle of a sampling decision of ${held}; killing broker 2`);
@@ -109,7 +118,7 @@ describe('xp on a three-broker Kafka cluster', () => {
       for (const runId of runIds) expect(await waitForRunFinished(log, runId, { timeoutMs: 120000, pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
       step('all runs finished');
       for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
-      await Promise.race([caughtUp(log, groupId), sleep(60000).then(() => Promise.reject(new Error(`projector group ${groupId} did not catch up within 60 s`)))]);
+      await within(caughtUp(log, groupId), 60000, `projector group ${groupId} did not catch up within 60 s`);
     });
 
     const snapshot = async () => {
