@@ -1,33 +1,10 @@
-import { encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
-import type { XpEvent } from '@xp/events';
+import { encodeEvent, TOPICS } from '@xp/event-log';
 import { startRunForServices, waitForRunFinished } from '../services/start-run';
 import { ensureEventTopic } from './drive';
-import { openTempLog, SMALL_LOOP, type TempLog } from '../testing/loop-fixtures';
+import { bareEvent as event, countingReads, openTempLog, SMALL_LOOP, type TempLog } from '../testing/loop-fixtures';
 import { readRunEvents, readRunEventsFrom, runHasEvents } from './run-history';
 import { partitionScanKey, publishScanStart } from './scan-starts';
 
-/** Counts the event-topic records a log hands out through read(). */
-function countingReads(inner: EventLog): { log: EventLog; read: () => number } {
-  let read = 0;
-  const log = new Proxy(inner, {
-    get(target, property, receiver) {
-      if (property !== 'read') return Reflect.get(target, property, receiver);
-      return async (...args: Parameters<EventLog['read']>) => {
-        const records = await target.read(...args);
-        if (args[0] === TOPICS.events) read += records.length;
-        return records;
-      };
-    },
-  });
-  return { log, read: () => read };
-}
-
-function event(runId: string, type: string, seq: number, payload: Record<string, unknown> = {}): XpEvent {
-  return {
-    eventId: `${runId}-${seq}`, type, schemaVersion: 1, team: 't', experimentId: 'e', runId, seq, producer: 'runner',
-    occurredAt: '2026-01-01T00:00:00.000Z', parents: [], payload,
-  } as unknown as XpEvent;
-}
 
 describe('reading one run of a crowded partition', () => {
   let temp: TempLog;
