@@ -200,8 +200,7 @@ export class KafkaEventLog implements EventLog {
 
   async endOffsets(topic: string): Promise<number[]> {
     if (!(await this.admin.listTopics()).includes(topic)) return [];
-    const offsets = await this.admin.fetchTopicOffsets(topic);
-    return indexByPartition(offsets.map((o) => ({ partition: o.partition, offset: Number(o.high) })));
+    return this.reader.endOffsets(topic);
   }
 
   /** What the topic's `max.message.bytes` (the broker's `message.max.bytes` unless set per topic) leaves for one record. */
@@ -279,12 +278,6 @@ function positionsOf(requests: number[][], sent: RecordMetadata[][], assigned: n
     }
   });
   return positions;
-}
-
-function indexByPartition(entries: { partition: number; offset: number }[]): number[] {
-  const out: number[] = [];
-  for (const { partition, offset } of entries) out[partition] = offset;
-  return out;
 }
 
 function unreachable(brokers: string[], error: unknown): UnavailableError {
