@@ -11,7 +11,7 @@ import { KafkaEventLog, namespacedLog, TOPICS, type EventLog, type Subscription 
 import { LOOP_SERVICES, loopServiceGroup, readRunEvents, startRunForServices, verifyReplay, waitForRunFinished } from '@xp/loop';
 import { caughtUp, rebuildProjections, startProjector } from '@xp/projector';
 import { SMALL_LOOP } from '../../libs/loop/src/testing/loop-fixtures';
-import { ensureKafkaCluster, killClusterNode, restartClusterNode } from '../setup/kafka-cluster';
+import { ensureKafkaCluster, killClusterNode, restartClusterNode, waitForFullReplicas, withClusterFaults } from '../setup/kafka-cluster';
 import { explainFailure, ProcessLogs } from './cluster-diagnostics';
 
 const REPLICA = join(__dirname, 'loop-replica.js');
@@ -106,16 +106,27 @@ describe('xp on a three-broker Kafka cluster', () => {
       // samples for at least one run, which cannot finish before it is killed.
       const held = await within(holding, 60000, 'replica-1 made no sampling decision within 60 s');
       expect(await finished(log, held)).toBe(false);
-      doomed.kill('SIGKILL');
-      step(`replica-1 SIGKILLed in the middle of a sampling decision of ${held}; killing broker 2`);
-      killClusterNode(2);
-      await projectors.shift()!.stop();
-      step('projector-1 stopped');
-      await sleep(3000);
-      restartClusterNode(2);
-      step('broker 2 restarted');
+      const ours = [TOPICS.events, 'xp.loop.scan-from', '__consumer_offsets'].map((t) => (t.startsWith('__') ? t : `${namespace}.${t}`));
+      step('waiting for the cluster to ourselves (no other test killing brokers) with every replica in sync');
+      await withClusterFaults(async () => {
+        await waitForFullReplicas(brokers, ours);
+        doomed.kill('SIGKILL');
+        step(`replica-1 SIGKILLed in the middle of a sampling decision of ${held}; killing broker 2`);
+        killClusterNode(2);
+        await projectors.shift()!.stop();
+        step('projector-1 stopped');
+        await sleep(3000);
+        restartClusterNode(2);
+        step('broker 2 restarted');
+        await waitForFullReplicas(brokers, ours);
+        step('broker 2 caught up');
+      });
 
-      for (const runId of runIds) expect(await waitForRunFinished(log, runId, { timeoutMs: 120000, pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
+      // One deadline for the three runs, inside the test's own timeout, so a stall is reported with the scene.
+      const deadline = Date.now() + 120000;
+      for (const runId of runIds) {
+        expect(await waitForRunFinished(log, runId, { timeoutMs: Math.max(0, deadline - Date.now()), pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
+      }
       step('all runs finished');
       for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
       await within(caughtUp(log, groupId), 60000, `projector group ${groupId} did not catch up within 60 s`);
@@ -134,5 +145,5 @@ describe('xp on a three-broker Kafka cluster', () => {
     expect(live.samples.length).toBeGreaterThan(0);
     await rebuildProjections({ log, store });
     expect(await snapshot()).toEqual(live);
-  }, 240000);
+  }, 300000);
 });
