@@ -6,7 +6,7 @@ import { KafkaEventLog, namespacedLog, type EventLog, type Subscription } from '
 import { readRunEvents, runLoop, startRunForServices, verifyReplay, waitForRunFinished } from '@xp/loop';
 import { startAllServices } from '../../libs/loop/src/services/services-testing';
 import { openTempLog, SMALL_LOOP, type TempLog } from '../../libs/loop/src/testing/loop-fixtures';
-import { ensureKafkaCluster } from '../setup/kafka-cluster';
+import { ensureKafkaCluster, releaseCluster, takeCluster } from '../setup/kafka-cluster';
 
 const RUN = { seed: 41, iterations: 1, config: SMALL_LOOP };
 
@@ -47,18 +47,21 @@ describe('a decision cut into several produce requests, on the three-broker clus
   let embedded: TempLog;
   let kafka: KafkaEventLog;
   let services: Subscription[] = [];
+  let brokers: string[];
   beforeAll(async () => {
+    brokers = ensureKafkaCluster();
+    await takeCluster();
     embedded = await openTempLog();
-  });
+  }, 400000);
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop()));
     await kafka?.close();
-    await embedded.dispose();
+    await embedded?.dispose();
     jest.restoreAllMocks();
+    releaseCluster();
   });
 
   it('lands whole or not at all when its second request fails, and the run finishes', async () => {
-    const brokers = ensureKafkaCluster();
     const injected = failSecondRequestOnce();
     kafka = await KafkaEventLog.connect({ brokers, maxBatchBytes: 16_000 });
     // Topics and groups of this test alone: other tests on the cluster run loop services in the same groups.

@@ -12,7 +12,7 @@ const line = (text) => process.stderr.write(`${new Date().toISOString()} ${text}
 
 async function main() {
   const [brokers, namespace, dataDir, sessionTimeoutMs, holdType] = process.argv.slice(2);
-  const kafka = await KafkaEventLog.connect({ brokers: brokers.split(','), sessionTimeoutMs: Number(sessionTimeoutMs), clientId: `xp-replica-${process.pid}` });
+  const kafka = await connectRetrying({ brokers: brokers.split(','), sessionTimeoutMs: Number(sessionTimeoutMs), clientId: `xp-replica-${process.pid}` });
   const log = holdType ? holdingFirst(namespacedLog(kafka, namespace), holdType) : namespacedLog(kafka, namespace);
   const services = await Promise.all(LOOP_SERVICES.map((name) => startLoopService(name, {
     log,
@@ -28,6 +28,22 @@ async function main() {
   }), 1000).unref();
   line(`pid ${process.pid} ready: ${LOOP_SERVICES.join(', ')}`);
   process.stdout.write('ready\n');
+}
+
+/**
+ * Connects, trying again for 30 s: another test may have just killed a broker, which the cluster
+ * still names in its metadata until the broker's session expires; a pod would be restarted instead.
+ */
+async function connectRetrying(options) {
+  for (const deadline = Date.now() + 30000; ;) {
+    try {
+      return await KafkaEventLog.connect(options);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      line(`connect failed, trying again: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 /** The log, except that the first append of a decision starting with `type` never returns. */

@@ -11,7 +11,7 @@ import { KafkaEventLog, namespacedLog, TOPICS, type EventLog, type Subscription 
 import { LOOP_SERVICES, loopServiceGroup, readRunEvents, startRunForServices, verifyReplay, waitForRunFinished } from '@xp/loop';
 import { caughtUp, rebuildProjections, startProjector } from '@xp/projector';
 import { SMALL_LOOP } from '../../libs/loop/src/testing/loop-fixtures';
-import { ensureKafkaCluster, killClusterNode, restartClusterNode, waitForFullReplicas, withClusterFaults } from '../setup/kafka-cluster';
+import { ensureKafkaCluster, killClusterNode, releaseCluster, restartClusterNode, takeCluster, waitForFullReplicas } from '../setup/kafka-cluster';
 import { explainFailure, ProcessLogs } from './cluster-diagnostics';
 
 const REPLICA = join(__dirname, 'loop-replica.js');
@@ -46,15 +46,17 @@ describe('xp on a three-broker Kafka cluster', () => {
   const processes = new ProcessLogs();
   const step = (text: string) => processes.note('test', text);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     brokers = ensureKafkaCluster();
-  });
+    await takeCluster();
+  }, 400000);
   afterAll(async () => {
     for (const replica of replicas) replica.kill('SIGKILL');
     await Promise.all(projectors.map((p) => p.stop()));
     await Promise.all(logs.map((l) => l.close()));
     await store?.close();
-    restartClusterNode(2);
+    await restartClusterNode(2);
+    releaseCluster();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -69,20 +71,31 @@ describe('xp on a three-broker Kafka cluster', () => {
     processes.follow(name, child.stderr!);
     child.on('exit', (code, signal) => processes.note(name, `exited (${signal ?? code})`));
     replicas.push(child);
-    const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-    expect(chunk.toString()).toContain('ready');
+    const started = await Promise.race([
+      once(child.stdout!, 'data').then(([chunk]) => (chunk as Buffer).toString()),
+      once(child, 'exit').then(([code]) => `exited with ${code} before it was ready`),
+    ]);
+    expect(started).toContain('ready');
     return child;
   };
 
   it('finishes runs with a loop replica SIGKILLed mid-decision, a projector stopped and a broker killed mid-run; projections equal a clean rebuild', async () => {
     const log = await connect();
+    const groupId = `xp-projector-cluster-${Date.now()}`;
+    const runIds: string[] = [];
+    const scene = { log, runIds, groups: [...LOOP_SERVICES.map(loopServiceGroup), groupId], processes };
+    // Everything under one budget inside the test's timeout: whatever hangs, the scene is printed.
+    await explainFailure(scene, () => within(scaleOut(log, groupId, runIds), 270000, 'the scale-out run did not end within 270 s'));
+  }, 300000);
+
+  async function scaleOut(log: EventLog, groupId: string, runIds: string[]): Promise<void> {
     store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
     await migrate(store);
-    const groupId = `xp-projector-cluster-${Date.now()}`;
     for (let i = 0; i < 2; i++) {
       const onError = (error: unknown, context: { partition: number }) => processes.note(`projector-${i + 1}`, `error on partition ${context.partition}: ${(error as Error)?.stack ?? error}`);
       projectors.push(await startProjector({ log: await connect(), store, groupId, maxWaitMs: 20, onError }));
     }
+    step('projectors started');
     // The doomed replica makes its first sampling decision but never appends it: it is SIGKILLed in the middle of it.
     const doomed = await startReplica('sample.generated');
     const holding = new Promise<string>((resolve) => doomed.stdout!.on('data', (chunk: Buffer) => {
@@ -90,47 +103,39 @@ describe('xp on a three-broker Kafka cluster', () => {
       if (held) resolve(held[1]);
     }));
     await startReplica();
+    step('replicas ready');
 
     // Runs on different partitions, so both replicas hold work.
-    const runIds: string[] = [];
     for (let i = 0; runIds.length < 3; i++) {
       const runId = `cluster-${Date.now()}-${i}`;
       if (!(await Promise.all(runIds.map((r) => log.partitionFor(TOPICS.events, r)))).includes(await log.partitionFor(TOPICS.events, runId))) runIds.push(runId);
     }
-    const scene = { log, runIds, groups: [...LOOP_SERVICES.map(loopServiceGroup), groupId], processes };
     for (const [i, runId] of runIds.entries()) await startRunForServices({ runId, seed: 50 + i, iterations: 2, config: SMALL_LOOP, log });
     step(`started ${runIds.join(', ')}`);
 
-    await explainFailure(scene, async () => {
-      // Three runs on three of four partitions, each replica's sampler holding two: the doomed one
-      // samples for at least one run, which cannot finish before it is killed.
-      const held = await within(holding, 60000, 'replica-1 made no sampling decision within 60 s');
-      expect(await finished(log, held)).toBe(false);
-      const ours = [TOPICS.events, 'xp.loop.scan-from', '__consumer_offsets'].map((t) => (t.startsWith('__') ? t : `${namespace}.${t}`));
-      step('waiting for the cluster to ourselves (no other test killing brokers) with every replica in sync');
-      await withClusterFaults(async () => {
-        await waitForFullReplicas(brokers, ours);
-        doomed.kill('SIGKILL');
-        step(`replica-1 SIGKILLed in the middle of a sampling decision of ${held}; killing broker 2`);
-        killClusterNode(2);
-        await projectors.shift()!.stop();
-        step('projector-1 stopped');
-        await sleep(3000);
-        restartClusterNode(2);
-        step('broker 2 restarted');
-        await waitForFullReplicas(brokers, ours);
-        step('broker 2 caught up');
-      });
+    // Three runs on three of four partitions, each replica's sampler holding two: the doomed one
+    // samples for at least one run, which cannot finish before it is killed.
+    const held = await within(holding, 60000, 'replica-1 made no sampling decision within 60 s');
+    expect(await finished(log, held)).toBe(false);
+    const ours = [TOPICS.events, 'xp.loop.scan-from', '__consumer_offsets'].map((t) => (t.startsWith('__') ? t : `${namespace}.${t}`));
+    await waitForFullReplicas(brokers, ours);
+    doomed.kill('SIGKILL');
+    step(`replica-1 SIGKILLed in the middle of a sampling decision of ${held}; killing broker 2`);
+    await killClusterNode(2);
+    await projectors.shift()!.stop();
+    step('projector-1 stopped');
+    await sleep(3000);
+    await restartClusterNode(2);
+    step('broker 2 restarted');
 
-      // One deadline for the three runs, inside the test's own timeout, so a stall is reported with the scene.
-      const deadline = Date.now() + 120000;
-      for (const runId of runIds) {
-        expect(await waitForRunFinished(log, runId, { timeoutMs: Math.max(0, deadline - Date.now()), pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
-      }
-      step('all runs finished');
-      for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
-      await within(caughtUp(log, groupId), 60000, `projector group ${groupId} did not catch up within 60 s`);
-    });
+    const deadline = Date.now() + 120000;
+    for (const runId of runIds) {
+      expect(await waitForRunFinished(log, runId, { timeoutMs: Math.max(0, deadline - Date.now()), pollMs: 250 })).toMatchObject({ status: 'succeeded', iterations: 2 });
+    }
+    step('all runs finished');
+    for (const runId of runIds) expect(await verifyReplay(log, runId)).toMatchObject({ status: 'identical' });
+    await within(caughtUp(log, groupId), 60000, `projector group ${groupId} did not catch up within 60 s`);
+    step('replays identical, projector caught up');
 
     const snapshot = async () => {
       const tables: Record<string, unknown[]> = {};
@@ -145,5 +150,5 @@ describe('xp on a three-broker Kafka cluster', () => {
     expect(live.samples.length).toBeGreaterThan(0);
     await rebuildProjections({ log, store });
     expect(await snapshot()).toEqual(live);
-  }, 300000);
+  }
 });

@@ -89,8 +89,9 @@ export async function recordRunStart(log: EventLog, runId: string, offset: numbe
 
 /**
  * Whether a run id is taken: its start was recorded, or the run has events from where its
- * partition's oldest unfinished services run begins. Runs before that point are finished; they were
- * started by xp (which records starts) or read once since (which records them too).
+ * partition's oldest unfinished services run begins (offset 0 until a service published it). Runs
+ * before that point are finished, and xp recorded the start of those it started or has read since;
+ * a finished run that came through ingest and was never read is the one this check can miss.
  */
 export async function runHasEvents(log: EventLog, runId: string): Promise<boolean> {
   const starts = await readScanStarts(log, (key) => key === runScanKey(runId) || isPartitionScanKey(key));
