@@ -12,30 +12,28 @@ const RUN = { seed: 41, iterations: 1, config: SMALL_LOOP };
 
 /**
  * Fails, once, the produce request that follows the first request of a sampling decision (one
- * starting with a sample.generated event): a decision cut into several requests by a small split
- * size loses its second request, as when a broker or the network fails in between.
+ * starting with a sample.generated event) in the same transaction: a decision cut into several
+ * requests by a small split size loses its second request, as when a broker or the network fails in
+ * between. Other appends of the process (run starts, scan starts) go by untouched.
  */
 function failSecondRequestOnce(): { failures: () => number } {
-  let armed = false;
   let failures = 0;
   const original = Kafka.prototype.producer;
-  const check = (record: ProducerRecord) => {
-    const first = record.messages[0]?.value?.toString() ?? '';
-    if (armed && failures === 0) {
-      failures++;
-      throw new Error('injected failure of the second produce request');
-    }
-    if (failures === 0 && first.includes('"type":"sample.generated"')) armed = true;
-  };
   jest.spyOn(Kafka.prototype, 'producer').mockImplementation(function (this: Kafka, ...args: Parameters<Kafka['producer']>) {
     const producer: Producer = original.apply(this, args);
-    const send = producer.send.bind(producer);
-    producer.send = async (record) => (check(record), send(record));
     const transaction = producer.transaction.bind(producer);
     producer.transaction = async () => {
       const tx = await transaction();
       const txSend = tx.send.bind(tx);
-      tx.send = async (record) => (check(record), txSend(record));
+      let armed = false;
+      tx.send = async (record: ProducerRecord) => {
+        if (armed && failures === 0) {
+          failures++;
+          throw new Error('injected failure of the second produce request');
+        }
+        if (failures === 0 && (record.messages[0]?.value?.toString() ?? '').includes('"type":"sample.generated"')) armed = true;
+        return txSend(record);
+      };
       return tx;
     };
     return producer;
