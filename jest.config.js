@@ -29,14 +29,6 @@ const UNIT_TESTS = [
   'services/projector/src/write-plan\\.test\\.ts$',
 ];
 
-/**
- * The three-broker scale-out run (replicas SIGKILLed, a broker killed mid-run) still stalls now and
- * then on a loaded 2-core machine (a run not finished within its 120 s), so it runs on request only:
- * `npm run test:scale-out`.
- */
-const SCALE_OUT = 'test/cluster/scale-out\\.test\\.ts$';
-const scaleOutRequested = process.env.XP_TEST_SCALE_OUT === '1';
-
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/test'],
@@ -61,7 +53,6 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: [
         '/node_modules/', '/dist/', ...UNIT_TESTS.map((pattern) => `<rootDir>/${pattern}`),
-        ...(scaleOutRequested ? [] : [`<rootDir>/${SCALE_OUT}`]),
       ],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

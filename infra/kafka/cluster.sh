@@ -3,7 +3,8 @@
 #
 #   cluster.sh start        start all three nodes (idempotent: nodes that answer are left alone)
 #   cluster.sh stop         stop all nodes and delete the cluster's data
-#   cluster.sh kill N       SIGKILL node N (1-3), keeping its data
+#   cluster.sh kill N       SIGKILL node N (1-3), keeping its data, once the other two answer (two tests
+#                           killing different nodes at once would take the quorum and min.insync.replicas)
 #   cluster.sh restart N    start node N again on its data
 #   cluster.sh brokers      print the bootstrap list (host:port,host:port,host:port)
 #
@@ -161,6 +162,16 @@ case "${1:-}" in
     ;;
   kill)
     [[ "${2:-}" =~ ^[123]$ ]] || fail "usage: cluster.sh kill 1|2|3"
+    exec 8>"$RUN_DIR/kill.lock"
+    flock -w "$TIMEOUT" 8 || fail "timed out waiting for another cluster.sh kill"
+    deadline=$((SECONDS + TIMEOUT))
+    for n in "${NODES[@]}"; do
+      [[ "$n" == "$2" ]] && continue
+      until port_open "$(client_port "$n")"; do
+        ((SECONDS < deadline)) || fail "node $n has not answered for ${TIMEOUT}s; not killing node $2 as well"
+        sleep 0.5
+      done
+    done
     stop_node "$2" KILL
     log "node $2 killed"
     ;;

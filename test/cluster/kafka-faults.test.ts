@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAnalyticsStore } from '@xp/analytics';
-import { encodeEvent, KafkaEventLog, TOPICS } from '@xp/event-log';
+import { encodeEvent, KafkaEventLog, namespacedLog, TOPICS, type EventLog } from '@xp/event-log';
 import type { XpEvent } from '@xp/events';
 import { takeEvents } from '../../services/projector/src/bench/mixed-events';
-import { ensureKafkaCluster, killClusterNode, restartClusterNode } from '../setup/kafka-cluster';
+import { ensureKafkaCluster, killClusterNode, releaseCluster, restartClusterNode, takeCluster, waitForFullReplicas } from '../setup/kafka-cluster';
 
 const PROJECTOR = join(__dirname, 'kafka-projector-process.js');
 
@@ -27,11 +27,13 @@ describe('faults on the three-broker Kafka cluster', () => {
   let log: KafkaEventLog;
   beforeAll(async () => {
     brokers = ensureKafkaCluster();
+    await takeCluster();
     log = await KafkaEventLog.connect({ brokers });
-  });
+  }, 400000);
   afterAll(async () => {
-    restartClusterNode(1);
-    await log.close();
+    await restartClusterNode(1);
+    await log?.close();
+    releaseCluster();
   });
 
   it('loses no acknowledged event when a broker is SIGKILLed mid-ingest and restarted', async () => {
@@ -39,9 +41,11 @@ describe('faults on the three-broker Kafka cluster', () => {
     await log.ensureTopics([{ name: topic, partitions: 4 }]);
     const acknowledged = new Set<string>();
     let failed = 0;
+    // The broker killed last by another file has caught up (no partition left with one replica in sync).
+    await waitForFullReplicas(brokers, [topic, '__consumer_offsets']);
     for (let append = 0; append < 150; append++) {
-      if (append === 50) killClusterNode(1);
-      if (append === 120) restartClusterNode(1);
+      if (append === 50) await killClusterNode(1);
+      if (append === 120) await restartClusterNode(1);
       const values = Array.from({ length: 100 }, (_, i) => `${append}:${i}`);
       try {
         await log.append(topic, values.map((v) => ({ key: `run-${v.length % 7}-${append % 13}`, value: Buffer.from(v) })));
@@ -65,10 +69,13 @@ describe('faults on the three-broker Kafka cluster', () => {
   it('projects every event exactly once with a projector consuming from Kafka SIGKILLed at seeded points', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xp-cluster-projector-'));
     const groupId = `xp-projector-sigkill-${Date.now()}`;
+    // Its own topics: the projector then reads only this test's events, however long the cluster has run.
+    const namespace = groupId;
+    const own: EventLog = namespacedLog(log, namespace);
     const next = seededDelays(18);
     let child: ChildProcess | undefined;
     const start = async () => {
-      const proc = spawn(process.execPath, [PROJECTOR, brokers.join(','), dir, groupId, String(200 + Math.floor(next() * 600))], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, [PROJECTOR, brokers.join(','), namespace, dir, groupId, String(200 + Math.floor(next() * 600))], { stdio: ['ignore', 'pipe', 'inherit'] });
       const [chunk] = (await once(proc.stdout!, 'data')) as [Buffer];
       expect(chunk.toString()).toContain('ready');
       return proc;
@@ -84,18 +91,18 @@ describe('faults on the three-broker Kafka cluster', () => {
       const chunks: XpEvent[][] = [];
       for (let i = 0; i < events.length; i += 2000) chunks.push(events.slice(i, i + 2000));
       chunks.push(events.slice(3000, 4000)); // a slice ingested twice
-      const committed = async () => (await log.committedOffsets(groupId, TOPICS.events)).reduce((a, b) => a + b, 0);
+      const committed = async () => (await own.committedOffsets(groupId, TOPICS.events)).reduce((a, b) => a + b, 0);
       const killedAt: number[] = [];
       for (let life = 0; life < 3; life++) {
         child = await start();
-        await log.append(TOPICS.events, chunks.shift()!.map(encodeEvent));
+        await own.append(TOPICS.events, chunks.shift()!.map(encodeEvent));
         await new Promise((resolve) => setTimeout(resolve, 100 + next() * 900));
         killedAt.push(await committed());
         await kill(child);
       }
-      for (const chunk of chunks) await log.append(TOPICS.events, chunk.map(encodeEvent));
+      for (const chunk of chunks) await own.append(TOPICS.events, chunk.map(encodeEvent));
       child = await start();
-      const total = (await log.endOffsets(TOPICS.events)).reduce((a, b) => a + b, 0);
+      const total = (await own.endOffsets(TOPICS.events)).reduce((a, b) => a + b, 0);
       for (const deadline = Date.now() + 90000; (await committed()) < total;) {
         if (Date.now() > deadline) throw new Error(`projector stuck at ${await committed()} of ${total}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -107,7 +114,7 @@ describe('faults on the three-broker Kafka cluster', () => {
       const store = await openAnalyticsStore({ kind: 'chdb', path: join(dir, 'analytics'), database: 'xp' });
       try {
         const result = await store.client.query({
-          // The group projects the whole topic (other tests' events too): count this test's runs.
+          // The namespace holds this test's runs only; counting them by prefix says so too.
           query: `WITH {prefix:String} AS p SELECT
             (SELECT count() FROM events WHERE startsWith(run_id, p)) AS events,
             (SELECT uniqExact(event_id) FROM events WHERE startsWith(run_id, p)) AS distinct_events,

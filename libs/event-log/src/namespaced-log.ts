@@ -1,5 +1,5 @@
 import { UsageError } from '@xp/events';
-import type { EventLog, LogRecord, SubscribeOptions, TopicSpec } from './port';
+import { DEAD_LETTER_HEADERS, type EventLog, type LogRecord, type SubscribeOptions, type TopicSpec } from './port';
 
 /**
  * Names a deployment adds in front of the topics and consumer groups it uses, so several
@@ -28,17 +28,29 @@ export function checkLogNamespace(namespace: LogNamespace, names: { topicPrefix:
   return namespace;
 }
 
+/** A short name for a namespace: `name.` before every topic and every group (tests, benches, one-off stacks). */
+function namedNamespace(name: string): LogNamespace {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`a log namespace takes letters, digits, '-' and '_' only (got '${name}')`);
+  return { topicPrefix: `${name}.`, groupPrefix: `${name}.` };
+}
+
 /**
  * The log seen through a namespace: callers keep using the product's topic and group names
  * (`TOPICS.events`, `xp-loop-curriculum`), and only the names sent to the log carry the prefixes.
- * Records come back under the caller's topic name.
+ * Records come back under the caller's topic name, and a dead letter names its group as the
+ * consumer knew it.
  */
-export function namespacedLog(log: EventLog, { topicPrefix = '', groupPrefix = '' }: LogNamespace): EventLog {
+export function namespacedLog(log: EventLog, namespace: LogNamespace | string): EventLog {
+  const { topicPrefix = '', groupPrefix = '' } = typeof namespace === 'string' ? namedNamespace(namespace) : namespace;
   if (topicPrefix === '' && groupPrefix === '') return log;
   const topic = (name: string) => `${topicPrefix}${name}`;
   const group = (id: string) => `${groupPrefix}${id}`;
-  const unprefixed = (record: LogRecord): LogRecord =>
-    record.topic.startsWith(topicPrefix) ? { ...record, topic: record.topic.slice(topicPrefix.length) } : record;
+  const unprefixed = (record: LogRecord): LogRecord => {
+    const parkedBy = record.headers?.[DEAD_LETTER_HEADERS.group];
+    const headers = parkedBy !== undefined && parkedBy.startsWith(groupPrefix) ? { ...record.headers, [DEAD_LETTER_HEADERS.group]: parkedBy.slice(groupPrefix.length) } : record.headers;
+    const name = record.topic.startsWith(topicPrefix) ? record.topic.slice(topicPrefix.length) : record.topic;
+    return { ...record, topic: name, ...(headers ? { headers } : {}) };
+  };
   return {
     kind: log.kind,
     ensureTopics: (topics: TopicSpec[]) => log.ensureTopics(topics.map((spec) => ({ ...spec, name: topic(spec.name) }))),

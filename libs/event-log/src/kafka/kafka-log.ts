@@ -207,8 +207,7 @@ export class KafkaEventLog implements EventLog {
 
   async endOffsets(topic: string): Promise<number[]> {
     if (!(await this.admin.listTopics()).includes(topic)) return [];
-    const offsets = await this.admin.fetchTopicOffsets(topic);
-    return indexByPartition(offsets.map((o) => ({ partition: o.partition, offset: Number(o.high) })));
+    return this.reader.endOffsets(topic);
   }
 
   /**
@@ -241,7 +240,7 @@ export class KafkaEventLog implements EventLog {
 
   async committedOffsets(groupId: string, topic: string): Promise<number[]> {
     const partitions = await this.partitionCount(topic, false);
-    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const [committed] = await retryingMoves(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     return Array.from({ length: partitions }, (_, p) => Math.max(0, byPartition.get(p) ?? 0));
   }
@@ -296,10 +295,20 @@ function positionsOf(requests: number[][], sent: RecordMetadata[][], assigned: n
   return positions;
 }
 
-function indexByPartition(entries: { partition: number; offset: number }[]): number[] {
-  const out: number[] = [];
-  for (const { partition, offset } of entries) out[partition] = offset;
-  return out;
+/**
+ * Runs an admin request again while it fails retriably: kafkajs's admin gives up at once when the
+ * group's coordinator moved ("This is not the correct coordinator for this group", seen just after
+ * a killed broker came back); asking again finds the new one.
+ */
+async function retryingMoves<T>(request: () => Promise<T>): Promise<T> {
+  for (let failures = 0; ;) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || ++failures >= 6) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** failures));
+    }
+  }
 }
 
 function unreachable(brokers: string[], error: unknown): UnavailableError {

@@ -9,8 +9,11 @@ interface KafkajsCluster {
   disconnect(): Promise<void>;
   addTargetTopic(topic: string): Promise<void>;
   refreshMetadata(): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findTopicPartitionMetadata(topic: string): unknown[];
+  findTopicPartitionMetadata(topic: string): { partitionId: number }[];
+  fetchTopicsOffset(topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[]):
+    Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
   findBroker(options: { nodeId: string }): Promise<KafkajsBroker>;
 }
 
@@ -121,6 +124,30 @@ export class PartitionReader {
   private async backOff(failures: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** failures));
     await this.cluster.refreshMetadata().catch(() => undefined);
+  }
+
+  /**
+   * The next offset of each partition, asked of its leader. kafkajs's admin gives up at once when
+   * the leader it asks no longer leads (seen while a killed broker came back: "This server is not the
+   * leader for that topic-partition"), which failed a wait for a run; here a retriable failure
+   * learns the leaders again and asks again, as reads do.
+   */
+  async endOffsets(topic: string): Promise<number[]> {
+    await (this.connected ??= this.cluster.connect());
+    for (let failures = 0; ;) {
+      try {
+        await this.cluster.addTargetTopic(topic);
+        await this.cluster.refreshMetadataIfNecessary();
+        const partitions = this.cluster.findTopicPartitionMetadata(topic).map((p) => ({ partition: p.partitionId }));
+        const [offsets] = await this.cluster.fetchTopicsOffset([{ topic, fromBeginning: false, partitions }]);
+        const ends: number[] = [];
+        for (const { partition, offset } of offsets?.partitions ?? []) ends[partition] = Number(offset);
+        return ends;
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || ++failures >= ATTEMPTS) throw error;
+        await this.backOff(failures);
+      }
+    }
   }
 
   /** The topic's partition count, from metadata fetched now (kafkajs's admin answers from its cache). */

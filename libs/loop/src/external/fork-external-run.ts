@@ -4,7 +4,7 @@ import type { CurriculumStrategy } from '../curriculum/strategies';
 import { CODE_VERSION } from '../loop/drive';
 import { forkPrerequisites } from '../loop/fork-run';
 import { project } from '../loop/projection';
-import { readRunEvents } from '../loop/run-history';
+import { readRunEvents, recordRunStart } from '../loop/run-history';
 import { PRODUCERS, type EventDraft } from '../loop/run-writer';
 import { stampDecision } from '../services/decision-writer';
 import { declaresExternalStages, resolveExternalConfig } from './external-config';
@@ -63,6 +63,7 @@ export async function forkExternalRun(options: ForkExternalRunOptions): Promise<
     ...[...state.catalog.keys()].map((problemId) => ({ type: 'problem.registered' as const, producer: PRODUCERS.runner, payload: registration(inherited, problemId) })),
   ];
   const context = { team: parentStart.team, experimentId: parentStart.experimentId, runId: options.runId };
-  await options.log.append(TOPICS.events, stampDecision(context, [], drafts, options.clock).map((event: XpEvent) => encodeEvent(event)));
+  const [started] = await options.log.append(TOPICS.events, stampDecision(context, [], drafts, options.clock).map((event: XpEvent) => encodeEvent(event)));
+  await recordRunStart(options.log, options.runId, started.offset);
   return { runId: options.runId, firstIteration: state.lastIteration + 1 };
 }

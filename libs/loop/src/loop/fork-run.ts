@@ -4,7 +4,7 @@ import { resolveLoopConfig } from './config';
 import { checkIterations, CODE_VERSION, driveIterations, ensureEventTopic, strategyOverrides, type LoopOptionsBase, type RunResult } from './drive';
 import { requireConfig } from './require-config';
 import { project } from './projection';
-import { inheritedEntries, readRunEvents, RunHistory, type HistoryEntry } from './run-history';
+import { inheritedEntries, recordRunStart, RunHistory, runHasEvents, type HistoryEntry } from './run-history';
 import { PRODUCERS, RunWriter } from './run-writer';
 
 export interface ForkRunOptions extends LoopOptionsBase {
@@ -27,7 +27,7 @@ export async function forkPrerequisites(
   checkIterations(options.iterations);
   if (!Number.isInteger(options.atOffset) || options.atOffset < 0) throw new UsageError(`the fork offset must be a non-negative integer (got ${options.atOffset})`);
   await ensureEventTopic(options.log);
-  if ((await readRunEvents(options.log, options.runId)).length > 0) {
+  if (await runHasEvents(options.log, options.runId)) {
     throw new ConflictError(`run '${options.runId}' already has events in the log; give the fork a new run id`);
   }
   const inherited = await inheritedEntries(options.log, options.parentRunId, options.atOffset);
@@ -50,7 +50,7 @@ export async function forkRun(options: ForkRunOptions): Promise<RunResult> {
   const seed = options.seed ?? state.runSeed;
   const context = { team: parentStart.team, experimentId: parentStart.experimentId, runId: options.runId };
   const writer = new RunWriter(options.log, context, new RunHistory(options.runId, inherited), state, options.clock);
-  await writer.write([{
+  const [started] = await writer.write([{
     type: 'run.started',
     producer: PRODUCERS.runner,
     payload: {
@@ -61,6 +61,7 @@ export async function forkRun(options: ForkRunOptions): Promise<RunResult> {
       forkedAtOffset: options.atOffset,
     },
   }, ...inheritedProblems(inherited)]);
+  await recordRunStart(options.log, options.runId, started.offset);
   const outcome = await driveIterations(writer, state.lastIteration + 1, options);
   return { runId: options.runId, seed, config, parentRunId: options.parentRunId, forkedAtOffset: options.atOffset, ...outcome };
 }

@@ -3,7 +3,7 @@ import { buildSuite, toProblemRegistered } from '../tasks/suite';
 import { resolveLoopConfig } from './config';
 import { checkIterations, CODE_VERSION, driveIterations, ensureEventTopic, strategyOverrides, type LoopOptionsBase, type RunResult } from './drive';
 import { emptyState } from './projection';
-import { readRunEvents, RunHistory } from './run-history';
+import { recordRunStart, RunHistory, runHasEvents } from './run-history';
 import { PRODUCERS, RunWriter } from './run-writer';
 import { initialCheckpoint } from './stages/training-stage';
 
@@ -31,13 +31,13 @@ export async function runLoop(options: RunLoopOptions): Promise<RunResult> {
   }
   const config = resolveLoopConfig(strategyOverrides(options));
   await ensureEventTopic(options.log);
-  if ((await readRunEvents(options.log, options.runId)).length > 0) {
+  if (await runHasEvents(options.log, options.runId)) {
     throw new ConflictError(`run '${options.runId}' already has events in the log; choose another run id (or fork it)`);
   }
   const context = { team: options.team ?? DEFAULT_TEAM, experimentId: options.experimentId ?? DEFAULT_EXPERIMENT, runId: options.runId };
   const writer = new RunWriter(options.log, context, new RunHistory(options.runId), emptyState(), options.clock);
   options.onProgress?.({ runId: options.runId, iteration: 0, totalIterations: options.iterations, completedIterations: 0, stage: 'setup' });
-  await writer.write([
+  const [started] = await writer.write([
     {
       type: 'run.started',
       producer: PRODUCERS.runner,
@@ -45,6 +45,7 @@ export async function runLoop(options: RunLoopOptions): Promise<RunResult> {
     },
     ...buildSuite(config.suite).map((problem) => ({ type: 'problem.registered' as const, producer: PRODUCERS.runner, payload: toProblemRegistered(problem) })),
   ]);
+  await recordRunStart(options.log, options.runId, started.offset);
   const first = initialCheckpoint(options.seed, config, options.dataDir);
   await writer.write([{ type: 'model.updated', producer: PRODUCERS.trainer, payload: first }]);
   const outcome = await driveIterations(writer, 1, options, (engine) => engine.evaluate(0, first));

@@ -2,7 +2,7 @@
  * @jest-environment ./libs/loop/test/onnxruntime-environment.js
  */
 import type { XpEvent } from '@xp/events';
-import { KafkaEventLog, type EventLog, type Subscription } from '@xp/event-log';
+import { KafkaEventLog, namespacedLog, type EventLog, type Subscription } from '@xp/event-log';
 import { hashCanonical } from '../canonical-hash';
 import { readRunEvents } from '../loop/run-history';
 import { runLoop } from '../loop/run-loop';
@@ -27,15 +27,18 @@ async function decisionFingerprint(log: EventLog, runId: string): Promise<string
 
 describe('loop services on Kafka', () => {
   let embedded: TempLog;
-  let kafka: KafkaEventLog;
+  let broker: KafkaEventLog;
+  let kafka: EventLog;
   let services: Subscription[] = [];
   beforeAll(async () => {
     embedded = await openTempLog();
-    kafka = await KafkaEventLog.connect({ brokers });
+    broker = await KafkaEventLog.connect({ brokers });
+    // Topics and groups of this test alone: other test runs on the shared broker run loop services in the same groups.
+    kafka = namespacedLog(broker, `kafka-services-${Date.now()}`);
   });
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop()));
-    await kafka.close();
+    await broker.close();
     await embedded.dispose();
   });
 

@@ -1,32 +1,9 @@
-import { encodeEvent, TOPICS, type EventLog } from '@xp/event-log';
-import type { XpEvent } from '@xp/events';
+import { encodeEvent, TOPICS } from '@xp/event-log';
 import { ensureEventTopic } from '../loop/drive';
-import { openTempLog, type TempLog } from '../testing/loop-fixtures';
+import { bareEvent as event, countingReads, openTempLog, type TempLog } from '../testing/loop-fixtures';
 import { RunCache } from './run-cache';
 import { SCHEDULE_KEY } from './run-view';
 
-/** Counts the event-topic records a log hands out through read(). */
-function countingReads(inner: EventLog): { log: EventLog; read: () => number } {
-  let read = 0;
-  const log = new Proxy(inner, {
-    get(target, property, receiver) {
-      if (property !== 'read') return Reflect.get(target, property, receiver);
-      return async (...args: Parameters<EventLog['read']>) => {
-        const records = await target.read(...args);
-        if (args[0] === TOPICS.events) read += records.length;
-        return records;
-      };
-    },
-  });
-  return { log, read: () => read };
-}
-
-function event(runId: string, type: string, seq: number, payload: Record<string, unknown> = {}): XpEvent {
-  return {
-    eventId: `${runId}-${seq}`, type, schemaVersion: 1, team: 't', experimentId: 'e', runId, seq, producer: 'runner',
-    occurredAt: '2026-01-01T00:00:00.000Z', parents: [], payload,
-  } as unknown as XpEvent;
-}
 const started = (runId: string) => event(runId, 'run.started', 0, { config: { [SCHEDULE_KEY]: { iterations: 1 } } });
 
 describe('RunCache', () => {

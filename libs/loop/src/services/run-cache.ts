@@ -1,7 +1,8 @@
 import type { XpEvent } from '@xp/events';
-import { TOPICS, type EventLog } from '@xp/event-log';
+import type { EventLog } from '@xp/event-log';
 import type { HistoryEntry } from '../loop/run-history';
 import { declaresExternalStages } from '../external/external-config';
+import { isPartitionScanKey, partitionScanKey, publishScanStart, readScanStarts } from '../loop/scan-starts';
 import { scanPartition } from './partition-scan';
 import { SCHEDULE_KEY } from './run-view';
 
@@ -15,12 +16,6 @@ interface PartitionCache {
   published: number;
 }
 
-const PAGE = 5000;
-/**
- * Where each partition's scan may start: one record per move, keyed `<topic>/<partition>`, value
- * `{"scanFrom": offset}`. Any service may write it, since the answer is the same for every service.
- */
-export const SCAN_FROM_TOPIC = TOPICS.loopScanFrom;
 /** With no unfinished run in a partition its scan start follows the end; publish that every so many records only. */
 const PUBLISH_STEP = 1000;
 
@@ -47,7 +42,7 @@ export class RunCache {
   async refresh(partition: number): Promise<ReadonlyMap<string, CachedRun>> {
     let cache = this.partitions.get(partition);
     if (!cache) {
-      const scanFrom = (await (this.scanStarts ??= readScanStarts(this.log))).get(scanKey(partition)) ?? 0;
+      const scanFrom = (await (this.scanStarts ??= readScanStarts(this.log, isPartitionScanKey))).get(partitionScanKey(partition)) ?? 0;
       this.partitions.set(partition, (cache = { next: scanFrom, runs: new Map(), published: scanFrom }));
     }
     const runs = cache.runs;
@@ -61,38 +56,8 @@ export class RunCache {
     for (const run of cache.runs.values()) if (Array.isArray(run) && (oldest === undefined || run[0].offset < oldest)) oldest = run[0].offset;
     const scanFrom = oldest ?? cache.next;
     if (scanFrom <= cache.published || (oldest === undefined && scanFrom - cache.published < PUBLISH_STEP)) return;
-    await this.log.append(SCAN_FROM_TOPIC, [{ key: scanKey(partition), value: Buffer.from(JSON.stringify({ scanFrom })) }]);
+    await publishScanStart(this.log, partitionScanKey(partition), scanFrom);
     cache.published = scanFrom;
-  }
-}
-
-function scanKey(partition: number): string {
-  return `${TOPICS.events}/${partition}`;
-}
-
-/** The furthest published scan start per partition (a late write of an older value does not move it back). */
-async function readScanStarts(log: EventLog): Promise<Map<string, number>> {
-  await log.ensureTopics([{ name: SCAN_FROM_TOPIC, partitions: 1 }]);
-  const starts = new Map<string, number>();
-  const end = (await log.endOffsets(SCAN_FROM_TOPIC))[0] ?? 0;
-  for (let next = 0; next < end;) {
-    const records = await log.read(SCAN_FROM_TOPIC, 0, next, Math.min(PAGE, end - next));
-    if (records.length === 0) break;
-    for (const record of records) {
-      const scanFrom = parseScanFrom(record.value);
-      if (scanFrom !== undefined && scanFrom > (starts.get(record.key) ?? 0)) starts.set(record.key, scanFrom);
-    }
-    next = records[records.length - 1].offset + 1;
-  }
-  return starts;
-}
-
-function parseScanFrom(value: Buffer): number | undefined {
-  try {
-    const scanFrom = (JSON.parse(value.toString('utf8')) as { scanFrom?: unknown }).scanFrom;
-    return Number.isInteger(scanFrom) && (scanFrom as number) >= 0 ? (scanFrom as number) : undefined;
-  } catch {
-    return undefined;
   }
 }
 

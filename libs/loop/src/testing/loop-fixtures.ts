@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { XpEvent } from '@xp/events';
-import { EmbeddedEventLog, type EventLog, type LogMessage } from '@xp/event-log';
+import { EmbeddedEventLog, TOPICS, type EventLog, type LogMessage } from '@xp/event-log';
 import type { LoopConfigOverrides } from '../loop/config';
 
 /** A loop small enough for unit tests: a few seconds on two shared cores. */
@@ -45,4 +45,28 @@ export function tamperingLog(inner: EventLog, rewrite: (event: XpEvent) => XpEve
         target.append(topic, messages.map((m) => ({ ...m, value: Buffer.from(JSON.stringify(rewrite(JSON.parse(m.value.toString())))) })));
     },
   });
+}
+
+/** Counts the event-topic records a log hands out through read(). */
+export function countingReads(inner: EventLog): { log: EventLog; read: () => number } {
+  let read = 0;
+  const log = new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property !== 'read') return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<EventLog['read']>) => {
+        const records = await target.read(...args);
+        if (args[0] === TOPICS.events) read += records.length;
+        return records;
+      };
+    },
+  });
+  return { log, read: () => read };
+}
+
+/** A bare event of a run, its payload as given: for tests of reading, not of schemas. */
+export function bareEvent(runId: string, type: string, seq: number, payload: Record<string, unknown> = {}): XpEvent {
+  return {
+    eventId: `${runId}-${seq}`, type, schemaVersion: 1, team: 't', experimentId: 'e', runId, seq, producer: 'runner',
+    occurredAt: '2026-01-01T00:00:00.000Z', parents: [], payload,
+  } as unknown as XpEvent;
 }
