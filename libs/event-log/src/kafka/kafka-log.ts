@@ -76,7 +76,7 @@ export class KafkaEventLog implements EventLog {
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
-    private readonly producer: Producer,
+    private producer: Producer,
     private readonly options: KafkaLogOptions,
   ) {
     this.reader = PartitionReader.of(kafka);
@@ -93,7 +93,7 @@ export class KafkaEventLog implements EventLog {
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     const admin = kafka.admin();
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    const producer = idempotentProducer(kafka);
     try {
       await admin.connect();
       await producer.connect();
@@ -159,12 +159,37 @@ export class KafkaEventLog implements EventLog {
       compression: compressionType(this.compression),
       messages: request.map((i) => ({ key: messages[i].key, value: messages[i].value, headers: messages[i].headers, partition: assigned[i] })),
     });
-    if (requests.length === 1) return positionsOf(requests, [await send(this.producer, requests[0])], assigned);
+    if (requests.length === 1) {
+      const producer = this.producer;
+      try {
+        return positionsOf(requests, [await send(producer, requests[0])], assigned);
+      } catch (error) {
+        if (!producerStateLost(error)) throw error;
+        await this.replaceProducer(producer);
+        throw new UnavailableError(
+          `append to ${topic} failed: the broker no longer accepts this producer's sequence (${(error as Error).message}); ` +
+            'a new producer takes over, so sending again succeeds, and callers that retry check the log before they append again',
+        );
+      }
+    }
     return this.inTransaction(async (transaction) => {
       const sent = [];
       for (const request of requests) sent.push(await send(transaction, request));
       return positionsOf(requests, sent, assigned);
     });
+  }
+
+  /**
+   * Swaps a producer whose idempotence state the broker refuses for a fresh one (a new producer id,
+   * sequences from 0). kafkajs keeps such a producer's sequence as it was, so without the swap every
+   * later append of this process would fail the same way, for ever. Concurrent failures swap once.
+   */
+  private async replaceProducer(failed: Producer): Promise<void> {
+    if (this.producer !== failed) return;
+    const fresh = idempotentProducer(this.kafka);
+    this.producer = fresh;
+    await Promise.allSettled([failed.disconnect()]);
+    await fresh.connect();
   }
 
   /** Runs `work` in a transaction of the transactional producer, one at a time; aborts it when `work` fails. */
@@ -178,6 +203,12 @@ export class KafkaEventLog implements EventLog {
         return result;
       } catch (error) {
         await transaction.abort().catch(() => undefined);
+        if (producerStateLost(error)) {
+          // As for the idempotent producer: the next transaction starts on a fresh producer.
+          const failed = this.transactional;
+          this.transactional = undefined;
+          await failed?.then((p) => p.disconnect()).catch(() => undefined);
+        }
         throw error;
       }
     });
@@ -342,3 +373,20 @@ export function splitByBatchBytes(messages: LogMessage[], partitions: number[], 
   return requests;
 }
 
+function idempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+}
+
+/**
+ * Broker answers after which an idempotent producer cannot go on: its sequence no longer matches
+ * the broker's (seen after a leader moved while a request's answer was lost) or the broker forgot
+ * its id.
+ */
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+function producerStateLost(error: unknown): boolean {
+  for (let cause: unknown = error; cause; cause = (cause as { originalError?: unknown }).originalError) {
+    if (PRODUCER_STATE_ERRORS.has((cause as { type?: string }).type ?? '')) return true;
+  }
+  return false;
+}
