@@ -11,7 +11,12 @@ export function encodeParsedEvent(event: XpEvent, json: string): LogMessage {
   return { key: event.runId, value: Buffer.from(json) };
 }
 
+/** The JSON text of a record's event, for readers that keep the text beside the parsed event. */
+export function eventText(record: LogRecord): string {
+  return record.value.toString('utf8');
+}
+
 /** Decodes without validating: consumers validate (or trust) according to where the record came from. */
 export function decodeEvent(record: LogRecord): unknown {
-  return JSON.parse(record.value.toString('utf8'));
+  return JSON.parse(eventText(record));
 }

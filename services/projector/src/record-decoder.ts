@@ -1,5 +1,5 @@
 import type { PositionedEvent } from '@xp/analytics';
-import type { DeadLetter, LogRecord } from '@xp/event-log';
+import { eventText, type DeadLetter, type LogRecord } from '@xp/event-log';
 import { formatIssue, type SchemaRegistry } from '@xp/events';
 
 export interface DecodedRecords {
@@ -16,7 +16,7 @@ export function decodeRecords(records: LogRecord[], registry: SchemaRegistry): D
   for (const record of records) {
     let value: unknown;
     // Kept with the event: the projection copies large texts from it instead of encoding them again.
-    const json = record.value.toString('utf8');
+    const json = eventText(record);
     try {
       value = JSON.parse(json);
     } catch (err) {
