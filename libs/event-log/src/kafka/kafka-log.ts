@@ -182,14 +182,19 @@ export class KafkaEventLog implements EventLog {
   /**
    * Swaps a producer whose idempotence state the broker refuses for a fresh one (a new producer id,
    * sequences from 0). kafkajs keeps such a producer's sequence as it was, so without the swap every
-   * later append of this process would fail the same way, for ever. Concurrent failures swap once.
+   * later append of this process would fail the same way, for ever. Concurrent failures swap it once.
    */
   private async replaceProducer(failed: Producer): Promise<void> {
     if (this.producer !== failed) return;
     const fresh = idempotentProducer(this.kafka);
-    this.producer = fresh;
-    await Promise.allSettled([failed.disconnect()]);
+    // Connected before it is handed out: appends meanwhile still fail on the old one and are retried.
     await fresh.connect();
+    if (this.producer !== failed) {
+      await fresh.disconnect();
+      return;
+    }
+    this.producer = fresh;
+    await failed.disconnect().catch(() => undefined);
   }
 
   /** Runs `work` in a transaction of the transactional producer, one at a time; aborts it when `work` fails. */
